@@ -1,0 +1,82 @@
+#pragma once
+// Light profiles with lenstronomy's names and conventions. Surface brightness is flux per arcsec^2
+// (e.g. electrons/s/arcsec^2 or any flux unit the caller chooses); positions in arcsec. A pixel
+// value is the mean surface brightness over the pixel times pixel_scale^2 (see render/).
+#include <cstddef>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace lensforge {
+
+/// Elliptical Sersic (lenstronomy "SERSIC_ELLIPSE"; "SERSIC" is the round case):
+///   I(R) = amp exp(-b_n [(R/R_sersic)^(1/n) - 1]),  b_n = 1.9992 n - 0.3271,
+///   R = sqrt(q x'^2 + y'^2/q), so R_sersic is the circularised half-light radius sqrt(a b).
+struct Sersic {
+  double amp = 1.0;       ///< flux/arcsec^2, surface brightness at R = R_sersic, >= 0
+  double R_sersic = 1.0;  ///< arcsec, circularised half-light radius, > 0
+  double n_sersic = 1.0;  ///< Sersic index, [0.2, 10]
+  double e1 = 0.0;        ///< ellipticity component, |e| < 1
+  double e2 = 0.0;        ///< ellipticity component, |e| < 1
+  double center_x = 0.0;  ///< arcsec
+  double center_y = 0.0;  ///< arcsec
+};
+
+/// Elliptical Gaussian (lenstronomy "GAUSSIAN_ELLIPSE"; "GAUSSIAN" is the round case):
+///   I = amp / (2 pi sigma^2) exp(-R^2 / (2 sigma^2)), R as for the Sersic; amp is the total flux.
+struct Gaussian {
+  double amp = 1.0;       ///< flux, total, >= 0
+  double sigma = 1.0;     ///< arcsec, > 0
+  double e1 = 0.0;        ///< ellipticity component, |e| < 1
+  double e2 = 0.0;        ///< ellipticity component, |e| < 1
+  double center_x = 0.0;  ///< arcsec
+  double center_y = 0.0;  ///< arcsec
+};
+
+/// A star-forming knot of a clumpy source: a round Gaussian placed relative to the host centre.
+struct Knot {
+  double dx = 0.0;     ///< arcsec, offset from the host centre along x
+  double dy = 0.0;     ///< arcsec, offset along y
+  double sigma = 0.05; ///< arcsec, > 0
+  double flux = 0.0;   ///< flux, total, >= 0 (same unit as the host's total flux)
+};
+
+/// Clumpy source (lensforge "CLUMPY_SERSIC"): an elliptical Sersic host plus Gaussian knots.
+struct ClumpySersic {
+  Sersic host;
+  std::vector<Knot> knots;
+};
+
+using LightProfile = std::variant<Sersic, Gaussian, ClumpySersic>;
+
+/// lenstronomy's name of the profile ("SERSIC_ELLIPSE", "GAUSSIAN_ELLIPSE", "CLUMPY_SERSIC").
+const char* name(const LightProfile& p);
+
+/// Empty when valid, else a message naming the parameter, its value and the allowed range.
+std::string validate(const LightProfile& p);
+
+/// Sersic b_n as lenstronomy defines it (linear approximation, floored at 1e-5).
+double sersic_b_n(double n);
+
+/// Total flux (analytic integral over the plane), in flux units.
+double total_flux(const LightProfile& p);
+
+/// amp of a Sersic whose total flux is `flux` (the other parameters as given).
+double sersic_amp_from_total_flux(const Sersic& s, double flux);
+
+/// Total flux of an AB magnitude for a band zero point (magnitude giving 1 flux unit).
+inline double flux_from_magnitude(double mag, double zero_point);
+
+/// ADD the surface brightness at (x[k], y[k]) to out[k], k < n.
+void add_surface_brightness(const LightProfile& p, const float* x, const float* y, float* out, std::size_t n);
+void add_surface_brightness(const LightProfile& p, const double* x, const double* y, double* out, std::size_t n);
+
+/// Scalar convenience (double precision).
+double surface_brightness(const LightProfile& p, double x, double y);
+
+}  // namespace lensforge
+
+#include <cmath>
+inline double lensforge::flux_from_magnitude(double mag, double zero_point) {
+  return std::pow(10.0, -0.4 * (mag - zero_point));
+}

@@ -1,0 +1,68 @@
+#pragma once
+// Helpers shared by the tests: locating reference files, reading JSON and .npy arrays.
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace lensforge::test {
+
+inline std::string shared_path(const std::string& rel) { return std::string(LENSFORGE_SHARED_DIR) + "/" + rel; }
+inline std::string source_path(const std::string& rel) { return std::string(LENSFORGE_SOURCE_DIR) + "/" + rel; }
+
+inline nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  return nlohmann::json::parse(in);
+}
+
+/// A float64 C-order .npy array (version 1 header), as written by numpy.save.
+struct NpyArray {
+  std::vector<std::size_t> shape;
+  std::vector<double> data;
+};
+
+inline NpyArray read_npy_f64(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  char magic[6];
+  in.read(magic, 6);
+  if (std::memcmp(magic, "\x93NUMPY", 6) != 0) throw std::runtime_error("not a .npy file: " + path);
+  unsigned char ver[2];
+  in.read(reinterpret_cast<char*>(ver), 2);
+  std::uint32_t hlen = 0;
+  if (ver[0] == 1) {
+    unsigned char b[2];
+    in.read(reinterpret_cast<char*>(b), 2);
+    hlen = b[0] | (b[1] << 8);
+  } else {
+    unsigned char b[4];
+    in.read(reinterpret_cast<char*>(b), 4);
+    hlen = b[0] | (b[1] << 8) | (b[2] << 16) | (std::uint32_t(b[3]) << 24);
+  }
+  std::string header(hlen, '\0');
+  in.read(header.data(), hlen);
+  if (header.find("'<f8'") == std::string::npos || header.find("'fortran_order': False") == std::string::npos)
+    throw std::runtime_error("expected little-endian float64 C-order .npy: " + path);
+  NpyArray a;
+  const auto l = header.find('('), r = header.find(')');
+  std::stringstream ss(header.substr(l + 1, r - l - 1));
+  std::string tok;
+  std::size_t count = 1;
+  while (std::getline(ss, tok, ','))
+    if (tok.find_first_of("0123456789") != std::string::npos) {
+      a.shape.push_back(std::stoul(tok));
+      count *= a.shape.back();
+    }
+  a.data.resize(count);
+  in.read(reinterpret_cast<char*>(a.data.data()), static_cast<std::streamsize>(count * sizeof(double)));
+  if (!in) throw std::runtime_error("truncated .npy: " + path);
+  return a;
+}
+
+}  // namespace lensforge::test
