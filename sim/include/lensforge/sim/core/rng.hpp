@@ -1,0 +1,89 @@
+#pragma once
+// Counter-based seeding: every random draw takes an explicit Rng, and the Rng of image i of a run
+// is Rng(seed, i), so an image depends only on (seed, i) — never on thread count, shard split or
+// resume. Sub-streams (per band, per effect) come from split(tag), not from shared state.
+// Generator: xoshiro256++ (Blackman & Vigna 2019), state from SplitMix64 of (seed, stream, tag).
+// The distributions are implemented here (not <random>'s), so results are bit-identical across
+// standard libraries.
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+
+namespace lensforge {
+
+class Rng {
+ public:
+  Rng(std::uint64_t seed, std::uint64_t stream) {
+    std::uint64_t sm = mix(seed ^ mix(stream + 0x632BE59BD9B4E019ULL));
+    for (auto& w : s_) w = splitmix(sm);
+  }
+
+  /// An independent generator for a named purpose (e.g. band index, "noise", "cosmic rays").
+  Rng split(std::uint64_t tag) const { return Rng(s_[0] ^ mix(s_[2]), mix(tag) ^ s_[1] ^ s_[3]); }
+
+  using result_type = std::uint64_t;
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return ~0ULL; }
+  result_type operator()() { return next(); }
+
+  std::uint64_t next() {
+    const std::uint64_t r = rotl(s_[0] + s_[3], 23) + s_[0];
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return r;
+  }
+
+  /// Uniform in [0, 1) with 53 random bits.
+  double uniform() { return double(next() >> 11) * 0x1.0p-53; }
+  /// Uniform in [lo, hi).
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  /// Standard normal (Box-Muller; both values used in turn).
+  double normal() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
+    double u1 = uniform();
+    while (u1 <= 0.0) u1 = uniform();
+    const double r = std::sqrt(-2.0 * std::log(u1)), a = 2.0 * std::numbers::pi * uniform();
+    spare_ = r * std::sin(a);
+    has_spare_ = true;
+    return r * std::cos(a);
+  }
+  double normal(double mean, double sigma) { return mean + sigma * normal(); }
+  /// Integer in [0, n), n > 0 (Lemire's unbiased method).
+  std::uint64_t below(std::uint64_t n) {
+    __uint128_t m = __uint128_t(next()) * n;
+    std::uint64_t l = std::uint64_t(m);
+    if (l < n) {
+      const std::uint64_t t = -n % n;
+      while (l < t) {
+        m = __uint128_t(next()) * n;
+        l = std::uint64_t(m);
+      }
+    }
+    return std::uint64_t(m >> 64);
+  }
+  /// Poisson deviate with mean lambda >= 0: inversion below 30, PTRS (Hoermann 1993) above.
+  std::uint64_t poisson(double lambda);
+
+ private:
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  static std::uint64_t mix(std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  static std::uint64_t splitmix(std::uint64_t& x) { return mix(x += 0x9E3779B97F4A7C15ULL); }
+
+  std::uint64_t s_[4];
+  double spare_ = 0.0;
+  bool has_spare_ = false;
+};
+
+}  // namespace lensforge
