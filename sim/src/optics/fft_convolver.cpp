@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
+#include <utility>
 
 #include "fftw_handles.hpp"
 
