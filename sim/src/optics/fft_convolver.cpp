@@ -60,7 +60,7 @@ struct PaddedTransforms {
     for (int p = 0; p < n; ++p)
       for (int q = 0; q < n; ++q) {
         const int i = (p - r + py) % py, j = (q - r + px) % px;
-        real.data()[std::size_t(i) * px + j] = kernel(p, q) * norm;
+        real.data()[std::size_t(i) * px + j] += kernel(p, q) * norm;  // taps may share a slot
       }
     fftwf_execute_dft_r2c(r2c.get(), real.data(), kernel_spectrum.data());
   }
@@ -99,8 +99,8 @@ FftConvolver& FftConvolver::operator=(FftConvolver&&) noexcept = default;
 const PsfKernel& FftConvolver::kernel() const { return impl_->kernel; }
 
 std::pair<int, int> FftConvolver::padded_shape(int rows, int cols) const {
-  const int r = impl_->kernel.radius(), n = impl_->kernel.size();
-  return {fft_friendly_size(std::max(rows + r, n)), fft_friendly_size(std::max(cols + r, n))};
+  const int r = impl_->kernel.radius();
+  return {fft_friendly_size(rows + r), fft_friendly_size(cols + r)};
 }
 
 void FftConvolver::convolve(const ImageF& image, ImageF& out) const {

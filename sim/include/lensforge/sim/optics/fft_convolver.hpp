@@ -14,9 +14,11 @@ int fft_friendly_size(int n);
 
 /// Convolves images with one PsfKernel by real-to-complex FFTs, with the same result as
 /// convolve_direct ('same' size, zero padding beyond the image, so flux spread past the border is
-/// lost): the image is zero-padded to (rows + r) x (cols + r), at least size x size, rounded up by
-/// fft_friendly_size, which is exactly enough for the circular convolution to equal the linear one
-/// on the output pixels.
+/// lost). The image is zero-padded to (rows + r) x (cols + r), r = kernel radius, rounded up by
+/// fft_friendly_size: exactly enough for the circular convolution to equal the linear one on the
+/// output pixels, since every tap then reads either an image pixel or padding. A kernel wider
+/// than that wraps onto itself; the taps that share a slot only ever read padding, so the result
+/// stays exact.
 ///
 /// Per padded shape the convolver makes its FFTW plans once (under the process-wide FFTW planner
 /// lock) and caches the kernel's transform; each calling thread gets its own fftwf_malloc'd work
