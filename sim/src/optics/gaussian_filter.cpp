@@ -6,29 +6,6 @@
 #include "lensforge/sim/optics/psf.hpp"
 
 namespace lensforge {
-namespace {
-
-// One 1-D pass along rows (axis 1) of a row-major (rows x cols) array, border pixels repeated.
-void correlate_rows(const float* in, float* out, Eigen::Index rows, Eigen::Index cols, const std::vector<float>& w,
-                    int r, std::vector<float>& padded) {
-  padded.resize(static_cast<std::size_t>(cols + 2 * r));
-  for (Eigen::Index i = 0; i < rows; ++i) {
-    const float* src = in + i * cols;
-    std::fill(padded.begin(), padded.begin() + r, src[0]);
-    std::copy(src, src + cols, padded.begin() + r);
-    std::fill(padded.begin() + r + cols, padded.end(), src[cols - 1]);
-    float* dst = out + i * cols;
-    for (Eigen::Index j = 0; j < cols; ++j) {
-      const float* p = padded.data() + j;
-      float acc = 0.0f;
-      for (int k = 0; k <= 2 * r; ++k) acc += w[k] * p[k];
-      dst[j] = acc;
-    }
-  }
-}
-
-}  // namespace
-
 void gaussian_filter_nearest(ImageF& img, double sigma_pix, double truncate) {
   if (!(sigma_pix > 0.0) || !std::isfinite(sigma_pix))
     throw ConfigError("gaussian_filter_nearest: sigma = " + std::to_string(sigma_pix) + " pixels must be > 0");
@@ -43,15 +20,33 @@ void gaussian_filter_nearest(ImageF& img, double sigma_pix, double truncate) {
   std::vector<float> w(wd.size());
   for (std::size_t k = 0; k < wd.size(); ++k) w[k] = static_cast<float>(wd[k] / sum);
 
-  std::vector<float> padded;
-  // Axis 0 (along columns) via the transpose, then axis 1 (along rows), as scipy does.
-  ImageF t = img.transpose();
-  ImageF t2(t.rows(), t.cols());
-  correlate_rows(t.data(), t2.data(), t.rows(), t.cols(), w, r, padded);
-  img = t2.transpose();
-  ImageF out(img.rows(), img.cols());
-  correlate_rows(img.data(), out.data(), img.rows(), img.cols(), w, r, padded);
-  img.swap(out);
+  const int rows = static_cast<int>(img.rows()), cols = static_cast<int>(img.cols());
+  // Axis 0: each output row is a weighted sum of whole input rows (clamped at the border), so the
+  // inner loop runs along contiguous memory.
+  ImageF tmp = ImageF::Zero(rows, cols);
+  for (int i = 0; i < rows; ++i) {
+    float* __restrict o = tmp.row(i).data();
+    for (int k = -r; k <= r; ++k) {
+      const float* __restrict in = img.row(std::clamp(i + k, 0, rows - 1)).data();
+      const float wk = w[k + r];
+      for (int j = 0; j < cols; ++j) o[j] += wk * in[j];
+    }
+  }
+  // Axis 1: along each row, with the border pixel repeated r times on both sides.
+  std::vector<float> padded(static_cast<std::size_t>(cols + 2 * r));
+  for (int i = 0; i < rows; ++i) {
+    const float* src = tmp.row(i).data();
+    std::fill(padded.begin(), padded.begin() + r, src[0]);
+    std::copy(src, src + cols, padded.begin() + r);
+    std::fill(padded.begin() + r + cols, padded.end(), src[cols - 1]);
+    float* __restrict o = img.row(i).data();
+    std::fill(o, o + cols, 0.0f);
+    for (int k = 0; k <= 2 * r; ++k) {
+      const float* __restrict p = padded.data() + k;
+      const float wk = w[k];
+      for (int j = 0; j < cols; ++j) o[j] += wk * p[j];
+    }
+  }
 }
 
 }  // namespace lensforge

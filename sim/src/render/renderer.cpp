@@ -85,7 +85,7 @@ struct Renderer::Impl {
       check_light(scene.sources[k], "source_light[" + std::to_string(k) + "]");
       source_slots.push_back({&scene.sources[k].profile, slot_for(scene.sources[k])});
     }
-    if (have_planes)
+    if (!targets.empty())  // nothing behind the lens: no rays to trace
       tracer.emplace(scene.cosmology, scene.lens_planes, targets, scene.z_source_convention);
     const PixelGrid fine = options.grid.supersampled(options.supersampling);
     fine_x.resize(static_cast<std::size_t>(fine.nx));
