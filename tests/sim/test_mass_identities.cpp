@@ -37,12 +37,44 @@ Sie sie(double theta_E, double q, double phi, double cx, double cy) {
   return Sie{theta_E, e1, e2, cx, cy};
 }
 
+Epl epl(double theta_E, double gamma, double q, double phi, double cx, double cy) {
+  const auto [e1, e2] = e12(q, phi);
+  return Epl{theta_E, gamma, e1, e2, cx, cy};
+}
+
+/// (x', y') of (x, y) in the major-axis frame of an elliptical profile.
+template <class P>
+std::tuple<double, double, double> major_frame(const P& p, double x, double y) {
+  const AxisRatioAngle a = q_phi_from_e1e2(p.e1, p.e2);
+  const double dx = x - p.center_x, dy = y - p.center_y;
+  return {std::cos(a.phi) * dx + std::sin(a.phi) * dy, -std::sin(a.phi) * dx + std::cos(a.phi) * dy, a.q};
+}
+
+/// Textbook NFW convergence (Wright & Brainerd 2000 / Bartelmann 1996):
+/// kappa = 2 rho0 Rs F(X), F = [1 - 2/sqrt(1-X^2) atanh(sqrt((1-X)/(1+X)))] / (X^2 - 1), F(1) = 1/3,
+/// in long double with 1 - X^2 = (1-X)(1+X), so that its cancellation error near X = 1 stays ~1e-19/|1-X^2|.
+double nfw_kappa(const Nfw& p, double x, double y) {
+  const long double X = std::hypot(x - p.center_x, y - p.center_y) / p.Rs, w = (1 - X) * (1 + X);
+  long double F = 1.0L / 3.0L;
+  if (X < 1)
+    F = (1 - 2 / std::sqrt(w) * std::atanh(std::sqrt((1 - X) / (1 + X)))) / -w;
+  else if (X > 1)
+    F = (1 - 2 / std::sqrt(-w) * std::atan(std::sqrt((X - 1) / (1 + X)))) / -w;
+  const double rho0 = p.alpha_Rs / (4 * p.Rs * p.Rs * (1 + std::log(0.5)));
+  return double(2 * rho0 * p.Rs * F);
+}
+
 std::vector<Named> profiles() {
   return {
       {"SIE q=0.7 off-centre", sie(1.2, 0.7, -0.35, 0.2, -0.1)},
       {"SIE q=0.3", sie(1.0, 0.3, 0.9, 0.0, 0.0)},
       {"SIE round", Sie{1.1, 0.0, 0.0, -0.3, 0.25}},
       {"SIS off-centre", Sis{1.3, 0.4, -0.25}},
+      {"EPL gamma=1.7 q=0.5", epl(1.1, 1.7, 0.5, 0.6, -0.15, 0.1)},
+      {"EPL gamma=2.4 q=0.85", epl(0.9, 2.4, 0.85, -1.2, 0.0, 0.3)},
+      {"EPL gamma=2.2 round", Epl{1.0, 2.2, 0.0, 0.0, 0.2, 0.2}},
+      {"NFW Rs=2", Nfw{2.0, 0.8, 0.3, -0.1}},
+      {"NFW Rs=0.4", Nfw{0.4, 0.3, -0.1, 0.05}},
       {"POINT_MASS", PointMass{0.8, 0.1, 0.2}},
       {"SHEAR off-origin", Shear{0.07, -0.04, 0.3, -0.5}},
       {"CONVERGENCE", Convergence{0.15, -0.2, 0.1}},
@@ -118,7 +150,8 @@ TEST(MassIdentities, HessianIsTheJacobianOfTheDeflection) {
 
 TEST(MassIdentities, HalfTraceIsTheProfileConvergence) {
   // kappa of each profile as documented in mass_profile.hpp, in the major-axis frame of ellipticity.hpp.
-  // The SIE's 1e-10" core changes kappa by ~1e-10/r relative, hence 1e-9.
+  // The SIE's 1e-10" core changes kappa by ~1e-10/r relative and the EPL's series is truncated at
+  // 1e-10 relative (its shear enters the Hessian, its kappa is exact), hence 1e-9.
   for (const Named& n : profiles()) {
     SCOPED_TRACE(n.label);
     for (const auto& [x, y] : test_points(n.p, 0.1)) {
@@ -126,11 +159,13 @@ TEST(MassIdentities, HalfTraceIsTheProfileConvergence) {
           [x = x, y = y](const auto& p) -> double {
             using P = std::decay_t<decltype(p)>;
             if constexpr (std::is_same_v<P, Sie>) {
-              const AxisRatioAngle a = q_phi_from_e1e2(p.e1, p.e2);
-              const double dx = x - p.center_x, dy = y - p.center_y;
-              const double xp = std::cos(a.phi) * dx + std::sin(a.phi) * dy;
-              const double yp = -std::sin(a.phi) * dx + std::cos(a.phi) * dy;
-              return 0.5 * p.theta_E / std::sqrt(a.q * xp * xp + yp * yp / a.q);
+              const auto [xp, yp, q] = major_frame(p, x, y);
+              return 0.5 * p.theta_E / std::sqrt(q * xp * xp + yp * yp / q);
+            } else if constexpr (std::is_same_v<P, Epl>) {
+              const auto [xp, yp, q] = major_frame(p, x, y);
+              return 0.5 * (3 - p.gamma) * std::pow(p.theta_E / std::sqrt(q * xp * xp + yp * yp / q), p.gamma - 1);
+            } else if constexpr (std::is_same_v<P, Nfw>) {
+              return nfw_kappa(p, x, y);
             } else if constexpr (std::is_same_v<P, Sis>) {
               return 0.5 * p.theta_E / std::hypot(x - p.center_x, y - p.center_y);
             } else if constexpr (std::is_same_v<P, Convergence>) {
@@ -164,6 +199,62 @@ TEST(MassIdentities, RoundSieIsTheSis) {
       EXPECT_LE(scaled_dev(ha.f_yy, hb.f_yy), 1e-8);
       EXPECT_LE(scaled_dev(potential(round, x, y), potential(sis, x, y)), 1e-8);
     }
+  }
+}
+
+TEST(MassIdentities, EplWithSlopeTwoIsTheSie) {
+  // gamma = 2 turns the EPL into the SIE (same theta_E, e1, e2 conventions). Differences: the EPL series
+  // is truncated at 1e-10 relative (q = 0.1 needs ~120 terms), the SIE keeps a 1e-10" core (<= 1e-9 at
+  // r >= 0.1): 1e-8 on every value.
+  for (const double q : {1.0, 0.9, 0.6, 0.3, 0.1}) {
+    SCOPED_TRACE("q = " + std::to_string(q));
+    const MassProfile a = epl(1.3, 2.0, q, 0.8, 0.25, -0.4), b = sie(1.3, q, 0.8, 0.25, -0.4);
+    for (const auto& [x, y] : test_points(a, 0.1)) {
+      const Deflection da = deflection(a, x, y), db = deflection(b, x, y);
+      EXPECT_NEAR(da.x, db.x, 1e-8) << "at (" << x << ", " << y << ")";
+      EXPECT_NEAR(da.y, db.y, 1e-8) << "at (" << x << ", " << y << ")";
+      const Hessian ha = hessian(a, x, y), hb = hessian(b, x, y);
+      EXPECT_LE(scaled_dev(ha.f_xx, hb.f_xx), 1e-8) << "at (" << x << ", " << y << ")";
+      EXPECT_LE(scaled_dev(ha.f_xy, hb.f_xy), 1e-8) << "at (" << x << ", " << y << ")";
+      EXPECT_LE(scaled_dev(ha.f_yy, hb.f_yy), 1e-8) << "at (" << x << ", " << y << ")";
+      EXPECT_LE(scaled_dev(potential(a, x, y), potential(b, x, y)), 1e-8) << "at (" << x << ", " << y << ")";
+    }
+  }
+}
+
+TEST(MassIdentities, NfwIsSmoothThroughTheScaleRadius) {
+  // alpha_Rs is by definition the deflection at R = Rs. Around X = 1 the kernels switch between the
+  // series in u = 1 - X^2 (|u| < 0.05) and the closed forms: on both sides of each switch kappa must
+  // match the textbook formula (long double; its own cancellation error is ~1e-19/|u|).
+  const Nfw p{1.5, 0.7, 0.2, -0.3};
+  for (const double ang : {0.0, 0.9, 2.5, -1.3}) {
+    const double ux = std::cos(ang), uy = std::sin(ang);
+    const Deflection a = deflection(p, p.center_x + p.Rs * ux, p.center_y + p.Rs * uy);
+    EXPECT_NEAR(std::hypot(a.x, a.y), p.alpha_Rs, 1e-14);
+    for (const double u : {0.3, 0.0500001, 0.0499999, 1e-3, 1e-9, 0.0, -1e-9, -1e-3, -0.0499999, -0.0500001, -0.3}) {
+      const double X = std::sqrt(1 - u), x = p.center_x + X * p.Rs * ux, y = p.center_y + X * p.Rs * uy;
+      const double tol = 1e-12 + 1e-18 / std::max(std::abs(u), 1e-9);
+      EXPECT_NEAR(hessian(p, x, y).kappa(), nfw_kappa(p, x, y), tol) << "u = " << u;
+    }
+  }
+}
+
+TEST(MassIdentities, NfwFloatPathIsAccurateNearTheCentre) {
+  // g(X) ~ X^2/2 ln(2/X) and h(X) are written without the cancellation of ln(X/2) + arccosh(1/X), so
+  // float keeps ~1e-5 relative accuracy of alpha, kappa and shear down to X = 1e-5 (the naive form
+  // loses everything below X ~ 1e-3 in float). Centre at the origin: the inputs are exact in float.
+  const MassProfile p = Nfw{2.0, 1.0, 0.0, 0.0};
+  for (const double X : {3e-2, 1e-3, 1e-4, 1e-5}) {
+    const float xf = float(0.6 * X * 2.0), yf = float(0.8 * X * 2.0);
+    float ax = 0, ay = 0, fxx = 0, fxy = 0, fyy = 0;
+    add_deflection(p, &xf, &yf, &ax, &ay, 1);
+    add_hessian(p, &xf, &yf, &fxx, &fxy, &fyy, 1);
+    const Deflection a = deflection(p, xf, yf);
+    const Hessian h = hessian(p, xf, yf);
+    EXPECT_NEAR(ax, a.x, 1e-5 * std::abs(a.x)) << "X = " << X;
+    EXPECT_NEAR(ay, a.y, 1e-5 * std::abs(a.y)) << "X = " << X;
+    EXPECT_NEAR(0.5 * (fxx + fyy), h.kappa(), 1e-5 * h.kappa()) << "X = " << X;
+    EXPECT_NEAR(fxy, h.f_xy, 1e-5 * std::abs(h.f_xy)) << "X = " << X;
   }
 }
 
@@ -227,6 +318,11 @@ TEST(MassIdentities, FiniteExactlyAtTheCentre) {
   all.push_back({"POINT_MASS centred", PointMass{}});
   all.push_back({"POINT_MASS massless", PointMass{0.0}});
   all.push_back({"SHEAR", Shear{0.1, 0.05}});
+  all.push_back({"EPL shallow", epl(1.0, 1.05, 0.4, 0.3, 0.1, 0.0)});
+  all.push_back({"EPL steep", epl(1.0, 2.95, 0.7, -0.3, 0.0, 0.1)});
+  all.push_back({"EPL round steep", Epl{1.0, 2.9, 0.0, 0.0}});
+  all.push_back({"EPL q = 1 - 1e-12", Epl{1.0, 2.3, e1, e2}});
+  all.push_back({"NFW centred", Nfw{}});
   for (const Named& n : all) {
     SCOPED_TRACE(n.label);
     const auto [cx, cy] = centre(n.p);
@@ -262,6 +358,34 @@ TEST(MassIdentities, FloatPathAgreesWithDouble) {
       EXPECT_LE(scaled_dev(fxx[i], h.f_xx), 1e-5);
       EXPECT_LE(scaled_dev(fxy[i], h.f_xy), 1e-5);
       EXPECT_LE(scaled_dev(fyy[i], h.f_yy), 1e-5);
+    }
+  }
+}
+
+TEST(MassIdentities, ThinSieFloatPathStaysAccurate) {
+  // On the minor axis of a very thin SIE, s y'/(psi + q^2 c) -> 1 and a plain atanh would lose
+  // ~1/(1 - s v) ulps (float: 4% at q = 2.5e-4, inf where s rounds to 1). |e| = 0.9999 is lenstronomy's
+  // clip (q = 5e-5). Float must stay within 1e-5 of double there.
+  for (const double e : {0.99, 0.9995, 0.9999}) {
+    const MassProfile p = Sie{1.0, 0.0, e};  // major axis at 45 deg, minor axis along (-1, 1)
+    std::vector<float> xs, ys;
+    for (const double r : {0.05, 0.5, 2.0}) {
+      xs.push_back(float(-r / std::sqrt(2.0)));
+      ys.push_back(float(r / std::sqrt(2.0)));
+    }
+    for (const auto& [x, y] : test_points(p, 0.05)) {
+      xs.push_back(float(x));
+      ys.push_back(float(y));
+    }
+    const std::size_t n = xs.size();
+    std::vector<float> ax(n), ay(n), psi(n);
+    add_deflection(p, xs.data(), ys.data(), ax.data(), ay.data(), n);
+    add_potential(p, xs.data(), ys.data(), psi.data(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Deflection a = deflection(p, xs[i], ys[i]);
+      EXPECT_LE(scaled_dev(ax[i], a.x), 1e-5) << "e = " << e << " at (" << xs[i] << ", " << ys[i] << ")";
+      EXPECT_LE(scaled_dev(ay[i], a.y), 1e-5) << "e = " << e << " at (" << xs[i] << ", " << ys[i] << ")";
+      EXPECT_LE(scaled_dev(psi[i], potential(p, xs[i], ys[i])), 1e-5) << "e = " << e;
     }
   }
 }

@@ -17,7 +17,7 @@
 namespace lensforge::kernels {
 
 /// Floor on r^2 = dx^2 + dy^2 [arcsec^2] for the singular profiles (SIS, POINT_MASS): r >= 1e-10
-/// arcsec, far below any pixel, and r^4 still a normal float.
+/// arcsec, far below any pixel, with r^3 = 1e-30 still a normal float.
 inline constexpr double kR2Floor = 1e-20;
 
 /// lenstronomy's "SIE" is its NIE with core s_scale = 1e-10 arcsec (core s = s_scale/sqrt(q) in the

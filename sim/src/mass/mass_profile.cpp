@@ -2,8 +2,6 @@
 
 #include <cmath>
 #include <initializer_list>
-#include <stdexcept>
-#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -90,44 +88,19 @@ std::string check(const Convergence& p) {
                       finite("CONVERGENCE", "dec_0", p.dec_0)});
 }
 
-// TEMPORARY (removed with the EPL and NFW kernels in the next commit).
-template <class P>
-constexpr bool kPending = std::is_same_v<P, Epl> || std::is_same_v<P, Nfw>;
-
 template <class T>
 void deflection_impl(const MassProfile& p, const T* x, const T* y, T* ax, T* ay, std::size_t n) {
-  std::visit(
-      [&](const auto& q) {
-        if constexpr (kPending<std::decay_t<decltype(q)>>)
-          throw std::logic_error("EPL and NFW are not implemented yet on this branch");
-        else
-          kernels::deflection(q, x, y, ax, ay, n);
-      },
-      p);
+  std::visit([&](const auto& q) { kernels::deflection(q, x, y, ax, ay, n); }, p);
 }
 
 template <class T>
 void potential_impl(const MassProfile& p, const T* x, const T* y, T* psi, std::size_t n) {
-  std::visit(
-      [&](const auto& q) {
-        if constexpr (kPending<std::decay_t<decltype(q)>>)
-          throw std::logic_error("EPL and NFW are not implemented yet on this branch");
-        else
-          kernels::potential(q, x, y, psi, n);
-      },
-      p);
+  std::visit([&](const auto& q) { kernels::potential(q, x, y, psi, n); }, p);
 }
 
 template <class T>
 void hessian_impl(const MassProfile& p, const T* x, const T* y, T* fxx, T* fxy, T* fyy, std::size_t n) {
-  std::visit(
-      [&](const auto& q) {
-        if constexpr (kPending<std::decay_t<decltype(q)>>)
-          throw std::logic_error("EPL and NFW are not implemented yet on this branch");
-        else
-          kernels::hessian(q, x, y, fxx, fxy, fyy, n);
-      },
-      p);
+  std::visit([&](const auto& q) { kernels::hessian(q, x, y, fxx, fxy, fyy, n); }, p);
 }
 
 }  // namespace
