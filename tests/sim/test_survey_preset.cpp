@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 #include <string>
 
 #include "lensforge/sim/core/error.hpp"
