@@ -195,11 +195,12 @@ TEST(Renderer, RejectsInvalidOptions) {
   RenderOptions opt;
   opt.grid = PixelGrid{10, 10, 0.1};
   opt.supersampling = 0;
-  EXPECT_THROW(Renderer(Scene{}, opt), ConfigError);
+  const Scene empty;
+  EXPECT_THROW(Renderer(empty, opt), ConfigError);
   opt.supersampling = 1;
   opt.psf = GaussianPsf{-0.1, 5.0};
   try {
-    Renderer r(Scene{}, opt);
+    Renderer r(empty, opt);
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("psf.fwhm"), std::string::npos) << e.what();
