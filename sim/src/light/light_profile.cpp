@@ -150,6 +150,17 @@ double total_flux(const LightProfile& p) {
                     p);
 }
 
+LightProfile scaled(const LightProfile& p, double factor) {
+  LightProfile out = p;
+  std::visit(Overloaded{[&](Sersic& s) { s.amp *= factor; }, [&](Gaussian& g) { g.amp *= factor; },
+                        [&](ClumpySersic& c) {
+                          c.host.amp *= factor;
+                          for (auto& k : c.knots) k.flux *= factor;
+                        }},
+             out);
+  return out;
+}
+
 double sersic_amp_from_total_flux(const Sersic& s, double flux) {
   Sersic unit = s;
   unit.amp = 1.0;

@@ -64,6 +64,9 @@ double total_flux(const LightProfile& p);
 /// amp of a Sersic whose total flux is `flux` (the other parameters as given).
 double sersic_amp_from_total_flux(const Sersic& s, double flux);
 
+/// The same profile with every amplitude multiplied by `factor` (>= 0): total flux scales by it.
+LightProfile scaled(const LightProfile& p, double factor);
+
 /// Total flux of an AB magnitude for a band zero point (magnitude giving 1 flux unit).
 inline double flux_from_magnitude(double mag, double zero_point);
 

@@ -1,5 +1,6 @@
 #pragma once
 // A Scene is one fully specified lens system: cosmology, lens planes, lens light and sources.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,10 @@ namespace lensforge {
 struct LightComponent {
   LightProfile profile;
   double z = 0.0;  ///< redshift, >= 0
+  /// AB magnitude per band name (colours). When a band is observed and has an entry here, the
+  /// profile is rescaled to that band's total flux; otherwise its amplitude is used as it is
+  /// (flux per arcsec^2 in the band's image unit, e-/s).
+  std::map<std::string, double> magnitudes;
 };
 
 struct Scene {
