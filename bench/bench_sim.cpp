@@ -1,5 +1,5 @@
 // Simulator benchmark: SIE+shear ray shooting and full noiseless image rendering.
-//   bench_sim [--quick]
+//   bench_sim [--quick] [--configs DIR]   (DIR: the configs/ folder with surveys/)
 // Prints medians over repeated runs and ratios against reference runs in the same process.
 #include <algorithm>
 #include <chrono>
@@ -14,7 +14,12 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "lensforge/sim/detector/observe.hpp"
+#include "lensforge/sim/optics/fft_convolver.hpp"
+#include "lensforge/sim/optics/gaussian_kernel.hpp"
+#include "lensforge/sim/render/observation.hpp"
 #include "lensforge/sim/render/renderer.hpp"
+#include "lensforge/sim/survey/survey_preset.hpp"
 
 using namespace lensforge;
 using Clock = std::chrono::steady_clock;
@@ -78,8 +83,75 @@ double rays_per_second(int reps, std::size_t n) {
 
 }  // namespace
 
+// Euclid VIS + NISP Y, J, H observation of the bench lens, split by stage (1 thread).
+void bench_observation(const std::string& configs, int reps) {
+  const SurveyPreset euclid = load_survey_preset(configs, "euclid");
+  Scene scene = bench_scene();
+  scene.lens_light[0].magnitudes = {{"VIS", 19.0}, {"Y", 18.3}, {"J", 18.0}, {"H", 17.8}};
+  scene.sources[0].magnitudes = {{"VIS", 22.0}, {"Y", 22.2}, {"J", 22.3}, {"H", 22.4}};
+  std::vector<Band> bands;
+  for (const char* name : {"VIS", "Y", "J", "H"}) {
+    Band b = euclid.band(name);
+    b.artefacts.cosmic_rays.enabled = true;  // single-exposure-like worst case
+    bands.push_back(b);
+  }
+  std::vector<FftConvolver> conv;
+  for (const Band& b : bands) {
+    GaussianKernelParams k;
+    k.fwhm = b.psf.fwhm;
+    k.pixel_scale = b.pixel_scale;
+    conv.emplace_back(gaussian_kernel(k));
+  }
+  std::vector<RenderedImages> rendered(bands.size());
+  std::vector<ImageF> convolved(bands.size());
+  const double t_render = median_seconds(reps, [&] {
+    for (std::size_t k = 0; k < bands.size(); ++k) {
+      RenderOptions o;
+      o.grid = bands[k].grid();
+      o.supersampling = 3;
+      rendered[k] = Renderer(scene_in_band(scene, bands[k]), o).render();
+    }
+  });
+  const double t_psf = median_seconds(reps, [&] {
+    for (std::size_t k = 0; k < bands.size(); ++k) {
+      convolved[k] = conv[k].convolve(rendered[k].lens_light) + conv[k].convolve(rendered[k].source);
+    }
+  });
+  std::uint64_t i = 0;
+  const double t_noise = median_seconds(reps, [&] {
+    Rng rng(1, i++);
+    for (std::size_t k = 0; k < bands.size(); ++k) {
+      Rng band_rng = rng.split(k);
+      (void)observe(convolved[k], bands[k], band_rng);
+    }
+  });
+  ObservationOptions oo;
+  const SceneObserver observer(bands, oo);
+  const double t_all = median_seconds(reps, [&] {
+    Rng rng(2, i++);
+    (void)observer.observe(scene, rng);
+  });
+  std::printf("Euclid VIS 200x200 + NISP Y, J, H 66x66, supersampling 3, 1 thread, per image\n");
+  std::printf("  noiseless rendering      %7.3f ms\n", 1e3 * t_render);
+  std::printf("  PSF (FFT, lens + source) %7.3f ms\n", 1e3 * t_psf);
+  std::printf("  noise + cosmic rays      %7.3f ms\n", 1e3 * t_noise);
+  std::printf("  observation / rendering  %7.1f %%   (target < 30%%)\n", 100.0 * (t_psf + t_noise) / t_render);
+  std::printf("  SceneObserver, all bands %7.3f ms   (%.1f images/s)\n\n", 1e3 * t_all, 1.0 / t_all);
+}
+
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  bool quick = false;
+  std::string configs = LENSFORGE_SOURCE_DIR "/configs";
+  for (int a = 1; a < argc; ++a) {
+    if (std::strcmp(argv[a], "--quick") == 0) {
+      quick = true;
+    } else if (std::strcmp(argv[a], "--configs") == 0 && a + 1 < argc) {
+      configs = argv[++a];
+    } else {
+      std::fprintf(stderr, "usage: bench_sim [--quick] [--configs DIR]\n");
+      return 2;
+    }
+  }
   const int reps = quick ? 5 : 21;
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   std::printf("lensforge bench_sim  (version %s, %d hardware threads, medians of %d runs)\n\n", LENSFORGE_VERSION, cores,
@@ -104,6 +176,7 @@ int main(int argc, char** argv) {
                 1e3 * t_full);
     std::printf("  without PSF         %8.1f images/s  (PSF share %.1f%%)\n\n", 1.0 / t_nopsf,
                 100.0 * (t_full - t_nopsf) / t_full);
+    bench_observation(configs, reps);
   }
 
   std::printf("Thread scaling, one image per task (as the dataset generator runs)\n");

@@ -7,7 +7,6 @@
 // standard libraries.
 #include <cmath>
 #include <cstdint>
-#include <numbers>
 
 namespace lensforge {
 
@@ -42,18 +41,22 @@ class Rng {
   double uniform() { return double(next() >> 11) * 0x1.0p-53; }
   /// Uniform in [lo, hi).
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
-  /// Standard normal (Box-Muller; both values used in turn).
+  /// Standard normal (Marsaglia's polar method; both values of a pair used in turn).
   double normal() {
     if (has_spare_) {
       has_spare_ = false;
       return spare_;
     }
-    double u1 = uniform();
-    while (u1 <= 0.0) u1 = uniform();
-    const double r = std::sqrt(-2.0 * std::log(u1)), a = 2.0 * std::numbers::pi * uniform();
-    spare_ = r * std::sin(a);
+    double u, v, s;
+    do {
+      u = 2.0 * uniform() - 1.0;
+      v = 2.0 * uniform() - 1.0;
+      s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    const double m = std::sqrt(-2.0 * std::log(s) / s);
+    spare_ = v * m;
     has_spare_ = true;
-    return r * std::cos(a);
+    return u * m;
   }
   double normal(double mean, double sigma) { return mean + sigma * normal(); }
   /// Integer in [0, n), n > 0 (Lemire's unbiased method).
