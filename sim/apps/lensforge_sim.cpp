@@ -9,7 +9,7 @@
 
 namespace {
 
-void add_render(CLI::App& app, lensforge::RenderCommandArgs& a, bool& no_png) {
+CLI::App* add_render(CLI::App& app, lensforge::RenderCommandArgs& a, bool& no_png) {
   CLI::App* cmd = app.add_subcommand("render", "Render one lens system (scene file) to a FITS image and a PNG preview.");
   cmd->add_option("SCENE", a.scene_path,
                   "Scene file (YAML): lenstronomy profile names and kwargs, one list entry per profile. "
@@ -22,12 +22,19 @@ void add_render(CLI::App& app, lensforge::RenderCommandArgs& a, bool& no_png) {
   CLI::Option* png = cmd->add_option("--png", a.png_path, "PNG preview (asinh stretch) path [default: OUTPUT with .png]");
   CLI::Option* nopng = cmd->add_flag("--no-png", no_png, "Write no PNG preview");
   png->excludes(nopng);
-  cmd->add_option("--threads", a.threads, "Worker threads [default: all cores]")->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", a.threads, "Worker threads [default: all cores]")->check(CLI::Range(1, 4096));
   cmd->add_flag("--overwrite", a.overwrite, "Replace existing output files (refused otherwise)");
   cmd->footer(
       "Example:\n  lensforge-sim render configs/scenes/sie_shear.yaml -o out/sie_shear.fits\n"
       "Exit status: 0 done; 2 bad scene or arguments (one error line naming the file, line and key; nothing "
       "written); 1 unexpected failure.");
+  return cmd;
+}
+
+bool is_command(const CLI::App& app, const std::string& name) {
+  for (const CLI::App* cmd : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (cmd->check_name(name)) return true;
+  return false;
 }
 
 }  // namespace
@@ -38,13 +45,19 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   lensforge::RenderCommandArgs render_args;
   bool no_png = false;
-  add_render(app, render_args, no_png);
+  const CLI::App* render = add_render(app, render_args, no_png);
 
+  if (argc > 1 && argv[1][0] != '-' && !is_command(app, argv[1])) {
+    std::cerr << "lensforge-sim: error: unknown command '" << argv[1] << "'; available: render (see lensforge-sim --help)"
+              << std::endl;
+    return lensforge::kExitBadInput;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::cerr << "lensforge-sim: error: " << e.what() << " (see lensforge-sim --help)" << std::endl;
+    std::cerr << "lensforge-sim: error: " << e.what() << " (see lensforge-sim " << (render->parsed() ? "render " : "")
+              << "--help)" << std::endl;
     return lensforge::kExitBadInput;
   }
 
