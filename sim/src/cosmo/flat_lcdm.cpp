@@ -5,6 +5,8 @@
 #include <numbers>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "lensforge/sim/core/error.hpp"
 
 namespace lensforge {
@@ -35,24 +37,23 @@ constexpr double kMaxInterval = 0.5;
 
 void check_z(double z, const char* what) {
   if (!(z >= 0.0) || !std::isfinite(z))
-    throw ConfigError(std::string("FlatLambdaCDM: ") + what + " = " + std::to_string(z) +
-                      " must be a finite redshift >= 0");
+    throw ConfigError(fmt::format("FlatLambdaCDM: {} = {} must be a finite redshift >= 0", what, z));
 }
 
 void check_pair(double z1, double z2) {
   check_z(z1, "z1");
   check_z(z2, "z2");
   if (z1 > z2)
-    throw ConfigError("FlatLambdaCDM: z1 = " + std::to_string(z1) + " must be <= z2 = " + std::to_string(z2));
+    throw ConfigError(fmt::format("FlatLambdaCDM: z1 = {} must be <= z2 = {}", z1, z2));
 }
 
 }  // namespace
 
 FlatLambdaCDM::FlatLambdaCDM(double H0, double Om0) : H0_(H0), Om0_(Om0) {
   if (!(H0 > 0.0 && H0 < 1000.0))
-    throw ConfigError("FlatLambdaCDM: H0 = " + std::to_string(H0) + " must be in (0, 1000) km/s/Mpc");
+    throw ConfigError(fmt::format("FlatLambdaCDM: H0 = {} must be in (0, 1000) km/s/Mpc", H0));
   if (!(Om0 >= 0.0 && Om0 <= 1.0))
-    throw ConfigError("FlatLambdaCDM: Om0 = " + std::to_string(Om0) + " must be in [0, 1]");
+    throw ConfigError(fmt::format("FlatLambdaCDM: Om0 = {} must be in [0, 1]", Om0));
 }
 
 double FlatLambdaCDM::hubble_distance() const { return kSpeedOfLightKms / H0_; }
@@ -96,8 +97,7 @@ double FlatLambdaCDM::sigma_crit(double z_l, double z_s) const {
   check_pair(0.0, z_l);
   check_pair(z_l, z_s);
   if (!(z_l > 0.0 && z_s > z_l))
-    throw ConfigError("FlatLambdaCDM::sigma_crit: needs 0 < z_l < z_s, got z_l = " + std::to_string(z_l) +
-                      ", z_s = " + std::to_string(z_s));
+    throw ConfigError(fmt::format("FlatLambdaCDM::sigma_crit: needs 0 < z_l < z_s, got z_l = {}, z_s = {}", z_l, z_s));
   const double d_l = angular_diameter_distance(z_l), d_s = angular_diameter_distance(z_s);
   const double d_ls = angular_diameter_distance(z_l, z_s);
   return kSigmaCritFactor * d_s / (d_l * d_ls);
@@ -110,12 +110,11 @@ double FlatLambdaCDM::sigma_crit_arcsec2(double z_l, double z_s) const {
 
 double FlatLambdaCDM::sis_theta_E(double sigma_v_kms, double z_l, double z_s) const {
   if (!(sigma_v_kms >= 0.0) || !std::isfinite(sigma_v_kms))
-    throw ConfigError("FlatLambdaCDM::sis_theta_E: sigma_v = " + std::to_string(sigma_v_kms) +
-                      " must be a finite velocity dispersion >= 0 km/s");
+    throw ConfigError(
+        fmt::format("FlatLambdaCDM::sis_theta_E: sigma_v = {} must be a finite velocity dispersion >= 0 km/s", sigma_v_kms));
   check_pair(z_l, z_s);
   if (!(z_s > z_l))
-    throw ConfigError("FlatLambdaCDM::sis_theta_E: needs z_l < z_s, got z_l = " + std::to_string(z_l) +
-                      ", z_s = " + std::to_string(z_s));
+    throw ConfigError(fmt::format("FlatLambdaCDM::sis_theta_E: needs z_l < z_s, got z_l = {}, z_s = {}", z_l, z_s));
   const double v = sigma_v_kms / kSpeedOfLightKms;
   const double ratio = comoving_transverse_distance(z_l, z_s) / comoving_distance(z_s);  // D_ls / D_s
   return 4.0 * std::numbers::pi * v * v * ratio / kArcsecRad;

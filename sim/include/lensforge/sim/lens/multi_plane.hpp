@@ -32,8 +32,11 @@ struct TraceWorkspace {
 
 class MultiPlaneTracer {
  public:
-  /// planes in any order (sorted by z here); targets: redshifts at which ray positions are
-  /// wanted (any order, each > 0); z_source_convention > 0: see above. Throws ConfigError.
+  /// planes in any order (sorted by z here; planes at the same z are merged into one, profiles
+  /// kept in the order given); targets: redshifts at which ray positions are wanted (at least one,
+  /// any order, each finite and > 0, may lie behind z_source_convention); z_source_convention:
+  /// finite, > 0 and behind every plane (a plane at or behind it has no defined reduced deflection).
+  /// Every profile is validated here. Throws ConfigError naming the plane, profile or target.
   MultiPlaneTracer(const FlatLambdaCDM& cosmo, std::vector<LensPlane> planes, std::vector<double> target_z,
                    double z_source_convention);
 
@@ -45,7 +48,8 @@ class MultiPlaneTracer {
   double target_factor(std::size_t t, std::size_t i) const { return target_factor_[t][i]; }
 
   /// Traces n rays from image-plane positions (x[k], y[k]) [arcsec] and writes their angular
-  /// positions on target t to (bx[t][k], by[t][k]).
+  /// positions on target t to (bx[t][k], by[t][k]). The outputs must not overlap x or y.
+  /// Thread-safe with one workspace per thread; allocates nothing once ws has held n rays.
   template <class T>
   void trace(const T* x, const T* y, std::size_t n, T* const* bx, T* const* by, TraceWorkspace<T>& ws) const;
 

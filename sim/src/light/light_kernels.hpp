@@ -1,0 +1,40 @@
+#pragma once
+// Internal: the batched light-profile loops (compiled with -ffast-math in *_kernels.cpp) and the
+// per-call constants they take. Constants are computed once per call in double precision by
+// light_profile.cpp, so the loops hold no branches on parameters and no divisions.
+#include <cstddef>
+
+namespace lensforge::light_kernels {
+
+/// Linear map from offsets (dx, dy) = (x - cx, y - cy) [arcsec] to a frame in which the profile is
+/// round: u = m11 dx + m12 dy, v = m21 dx + m22 dy; u^2 + v^2 = (R / scale)^2 with R the
+/// circularised radius sqrt(q x'^2 + y'^2 / q) of the ellipse and `scale` the profile's radius.
+struct EllipseMap {
+  double cx = 0.0, cy = 0.0;  ///< arcsec, profile centre
+  double m11 = 1.0, m12 = 0.0, m21 = 0.0, m22 = 1.0;  ///< 1/arcsec
+};
+
+/// I = amp exp(b_n - b_n t^(1/(2n))), t = max(u^2 + v^2, t_min), and 0 where t > t_max
+/// (u, v in units of R_sersic).
+struct SersicConstants {
+  EllipseMap map;
+  double amp = 0.0;         ///< flux/arcsec^2
+  double b_n = 1.0;         ///< lenstronomy's b_n
+  double half_inv_n = 0.5;  ///< 1 / (2 n)
+  double t_min = 0.0;       ///< (R floor / R_sersic)^2
+  double t_max = 0.0;       ///< (R cut / R_sersic)^2
+};
+
+/// I = norm exp(-(u^2 + v^2)), (u, v) in units of sqrt(2) sigma, norm = amp / (2 pi sigma^2).
+struct GaussianConstants {
+  EllipseMap map;
+  double norm = 0.0;  ///< flux/arcsec^2, peak surface brightness
+};
+
+/// ADD the profile at (x[k], y[k]) to out[k], k < n. Instantiated for float and double.
+template <class T>
+void add_sersic(const SersicConstants& c, const T* x, const T* y, T* out, std::size_t n);
+template <class T>
+void add_gaussian(const GaussianConstants& c, const T* x, const T* y, T* out, std::size_t n);
+
+}  // namespace lensforge::light_kernels

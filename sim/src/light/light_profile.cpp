@@ -1,0 +1,173 @@
+#include "lensforge/sim/light/light_profile.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "lensforge/sim/mass/ellipticity.hpp"
+#include "light_kernels.hpp"
+
+namespace lensforge {
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+// lenstronomy's numerical guards for the Sersic (LightModel SersicUtil): R is floored at 1e-4 arcsec
+// and the profile is 0 beyond R > 1000 R_sersic.
+constexpr double kSersicMinR = 1e-4;        // arcsec
+constexpr double kSersicMaxRFrac = 1000.0;  // in units of R_sersic
+
+// Map to the round frame of an ellipse (lenstronomy transform_e1e2_product_average), divided by `scale`.
+light_kernels::EllipseMap ellipse_map(double e1, double e2, double cx, double cy, double scale) {
+  const AxisRatioAngle qa = q_phi_from_e1e2(e1, e2);
+  const double sq = std::sqrt(qa.q), c = std::cos(qa.phi), s = std::sin(qa.phi);
+  return {cx, cy, sq * c / scale, sq * s / scale, -s / (sq * scale), c / (sq * scale)};
+}
+
+light_kernels::SersicConstants sersic_constants(const Sersic& s) {
+  const double b_n = sersic_b_n(s.n_sersic);
+  const double rmin = kSersicMinR / s.R_sersic;
+  return {ellipse_map(s.e1, s.e2, s.center_x, s.center_y, s.R_sersic), s.amp, b_n, 0.5 / s.n_sersic, rmin * rmin,
+          kSersicMaxRFrac * kSersicMaxRFrac};
+}
+
+light_kernels::GaussianConstants gaussian_constants(double amp, double sigma, double e1, double e2, double cx,
+                                                    double cy) {
+  return {ellipse_map(e1, e2, cx, cy, std::numbers::sqrt2 * sigma), amp / (2.0 * std::numbers::pi * sigma * sigma)};
+}
+
+template <class T>
+void add_impl(const LightProfile& p, const T* x, const T* y, T* out, std::size_t n) {
+  std::visit(Overloaded{
+                 [&](const Sersic& s) { light_kernels::add_sersic(sersic_constants(s), x, y, out, n); },
+                 [&](const Gaussian& g) {
+                   light_kernels::add_gaussian(gaussian_constants(g.amp, g.sigma, g.e1, g.e2, g.center_x, g.center_y),
+                                               x, y, out, n);
+                 },
+                 [&](const ClumpySersic& c) {
+                   light_kernels::add_sersic(sersic_constants(c.host), x, y, out, n);
+                   for (const Knot& k : c.knots)
+                     light_kernels::add_gaussian(
+                         gaussian_constants(k.flux, k.sigma, 0.0, 0.0, c.host.center_x + k.dx, c.host.center_y + k.dy),
+                         x, y, out, n);
+                 },
+             },
+             p);
+}
+
+// ---- validation ---------------------------------------------------------------------------------
+
+// When !ok, sets msg to "<profile>: <param> = <value> must be <range>" and returns true.
+bool fail(std::string& msg, bool ok, const char* profile, const std::string& param, double value,
+          const char* range) {
+  if (ok) return false;
+  msg = fmt::format("{}: {} = {} must be {}", profile, param, value, range);
+  return true;
+}
+
+bool check_center(std::string& msg, const char* prof, double cx, double cy, const char* nx, const char* ny) {
+  return fail(msg, std::isfinite(cx), prof, nx, cx, "finite (arcsec)") ||
+         fail(msg, std::isfinite(cy), prof, ny, cy, "finite (arcsec)");
+}
+
+bool check_ellipticity(std::string& msg, const char* prof, double e1, double e2) {
+  if (fail(msg, std::isfinite(e1), prof, "e1", e1, "finite") || fail(msg, std::isfinite(e2), prof, "e2", e2, "finite"))
+    return true;
+  return fail(msg, std::hypot(e1, e2) < 1.0, prof, "|e| = hypot(e1, e2)", std::hypot(e1, e2), "< 1");
+}
+
+bool check_sersic(std::string& msg, const char* prof, const Sersic& s, const std::string& prefix) {
+  return fail(msg, s.amp >= 0.0 && std::isfinite(s.amp), prof, prefix + "amp", s.amp, ">= 0 and finite") ||
+         fail(msg, s.R_sersic > 0.0 && std::isfinite(s.R_sersic), prof, prefix + "R_sersic", s.R_sersic,
+              "> 0 and finite (arcsec)") ||
+         fail(msg, s.n_sersic >= 0.2 && s.n_sersic <= 10.0, prof, prefix + "n_sersic", s.n_sersic, "in [0.2, 10]") ||
+         check_ellipticity(msg, prof, s.e1, s.e2) ||
+         check_center(msg, prof, s.center_x, s.center_y, "center_x", "center_y");
+}
+
+double sersic_total_flux(const Sersic& s) {
+  const double n = s.n_sersic, b_n = sersic_b_n(n);
+  return s.amp * 2.0 * std::numbers::pi * n * std::exp(b_n) * std::pow(b_n, -2.0 * n) * std::tgamma(2.0 * n) *
+         s.R_sersic * s.R_sersic;
+}
+
+}  // namespace
+
+const char* name(const LightProfile& p) {
+  return std::visit(Overloaded{[](const Sersic&) { return "SERSIC_ELLIPSE"; },
+                               [](const Gaussian&) { return "GAUSSIAN_ELLIPSE"; },
+                               [](const ClumpySersic&) { return "CLUMPY_SERSIC"; }},
+                    p);
+}
+
+std::string validate(const LightProfile& p) {
+  std::string msg;
+  const char* prof = name(p);
+  std::visit(Overloaded{
+                 [&](const Sersic& s) { check_sersic(msg, prof, s, ""); },
+                 [&](const Gaussian& g) {
+                   fail(msg, g.amp >= 0.0 && std::isfinite(g.amp), prof, "amp", g.amp, ">= 0 and finite") ||
+                       fail(msg, g.sigma > 0.0 && std::isfinite(g.sigma), prof, "sigma", g.sigma,
+                            "> 0 and finite (arcsec)") ||
+                       check_ellipticity(msg, prof, g.e1, g.e2) ||
+                       check_center(msg, prof, g.center_x, g.center_y, "center_x", "center_y");
+                 },
+                 [&](const ClumpySersic& c) {
+                   if (check_sersic(msg, prof, c.host, "host.")) return;
+                   for (std::size_t i = 0; i < c.knots.size(); ++i) {
+                     const Knot& k = c.knots[i];
+                     const std::string kn = fmt::format("knots[{}].", i);
+                     if (fail(msg, std::isfinite(k.dx), prof, kn + "dx", k.dx, "finite (arcsec)") ||
+                         fail(msg, std::isfinite(k.dy), prof, kn + "dy", k.dy, "finite (arcsec)") ||
+                         fail(msg, k.sigma > 0.0 && std::isfinite(k.sigma), prof, kn + "sigma", k.sigma,
+                              "> 0 and finite (arcsec)") ||
+                         fail(msg, k.flux >= 0.0 && std::isfinite(k.flux), prof, kn + "flux", k.flux,
+                              ">= 0 and finite"))
+                       return;
+                   }
+                 },
+             },
+             p);
+  return msg;
+}
+
+double sersic_b_n(double n) { return std::max(1.9992 * n - 0.3271, 1e-5); }
+
+double total_flux(const LightProfile& p) {
+  return std::visit(Overloaded{[](const Sersic& s) { return sersic_total_flux(s); },
+                               [](const Gaussian& g) { return g.amp; },
+                               [](const ClumpySersic& c) {
+                                 double f = sersic_total_flux(c.host);
+                                 for (const Knot& k : c.knots) f += k.flux;
+                                 return f;
+                               }},
+                    p);
+}
+
+double sersic_amp_from_total_flux(const Sersic& s, double flux) {
+  Sersic unit = s;
+  unit.amp = 1.0;
+  return flux / sersic_total_flux(unit);
+}
+
+void add_surface_brightness(const LightProfile& p, const float* x, const float* y, float* out, std::size_t n) {
+  add_impl(p, x, y, out, n);
+}
+
+void add_surface_brightness(const LightProfile& p, const double* x, const double* y, double* out, std::size_t n) {
+  add_impl(p, x, y, out, n);
+}
+
+double surface_brightness(const LightProfile& p, double x, double y) {
+  double out = 0.0;
+  add_impl(p, &x, &y, &out, 1);
+  return out;
+}
+
+}  // namespace lensforge
