@@ -1,7 +1,6 @@
 // Batched Gaussian loop (compiled with -ffast-math: exp maps to glibc's vector math).
 #include <cmath>
 
-#include "../core/vector_math.hpp"
 #include "light_kernels.hpp"
 
 namespace lensforge::light_kernels {

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "../core/vector_math.hpp"
 #include "light_kernels.hpp"
 
 namespace lensforge::light_kernels {
