@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -503,6 +504,7 @@ class SceneParser {
                                            path));
 
     // The other parameters, validated with amp = 1 so that total_flux() is defined.
+    std::vector<MapView> knot_maps;
     switch (t.kind) {
       case LightKind::Sersic:
       case LightKind::ClumpySersic: {
@@ -511,7 +513,7 @@ class SceneParser {
         if (t.kind == LightKind::Sersic) {
           c.profile = s;
         } else {
-          ClumpySersic cs{s, read_knots(m)};
+          ClumpySersic cs{s, read_knots(m, knot_maps)};
           c.profile = cs;
         }
         break;
@@ -524,7 +526,7 @@ class SceneParser {
       }
     }
     set_amp(c.profile, 1.0);
-    if (const std::string msg = validate(c.profile); !msg.empty()) fail_validation({&m}, msg);
+    if (const std::string msg = validate(c.profile); !msg.empty()) fail_light_validation(m, knot_maps, msg, {});
 
     double amp = amp_value;
     if (amp_key.key != "amp") {
@@ -536,11 +538,22 @@ class SceneParser {
     }
     set_amp(c.profile, amp);
     if (const std::string msg = validate(c.profile); !msg.empty())
-      fail_validation({&m}, msg, {{"amp", amp_key.key}});
+      fail_light_validation(m, knot_maps, msg, {{"amp", amp_key.key}});
     return c;
   }
 
-  std::vector<Knot> read_knots(const MapView& m) const {
+  /// A light profile's validate() message, pointed at knots[i] when it names a knot.
+  [[noreturn]] static void fail_light_validation(const MapView& m, const std::vector<MapView>& knot_maps,
+                                                 const std::string& msg,
+                                                 const std::vector<std::pair<std::string, std::string>>& aliases) {
+    if (const auto pos = msg.find("knots["); pos != std::string::npos) {
+      const std::size_t k = std::strtoul(msg.c_str() + pos + 6, nullptr, 10);
+      if (k < knot_maps.size()) fail_validation({&knot_maps[k]}, msg);
+    }
+    fail_validation({&m}, msg, aliases);
+  }
+
+  std::vector<Knot> read_knots(const MapView& m, std::vector<MapView>& maps) const {
     std::vector<Knot> knots;
     const auto* e = m.find("knots");
     if (!e) return knots;
@@ -549,14 +562,11 @@ class SceneParser {
                                       m.child("knots"), describe(e->value)));
     const std::vector<std::string> allowed = keys_of(knot_params());
     for (std::size_t k = 0; k < e->value.size(); ++k) {
-      const MapView km(ctx_, e->value[k], fmt::format("{}[{}]", m.child("knots"), k), "a map {dx, dy, sigma, flux}");
-      km.allow_only(allowed, "knot parameter");
+      maps.emplace_back(ctx_, e->value[k], fmt::format("{}[{}]", m.child("knots"), k), "a map {dx, dy, sigma, flux}");
+      maps.back().allow_only(allowed, "knot parameter");
       Knot knot;
-      read_params(km, "a knot", knot_params(), allowed, knot);
+      read_params(maps.back(), "a knot", knot_params(), allowed, knot);
       knots.push_back(knot);
-      // A knot's own range errors point at the knot (validate() of the whole profile names it).
-      LightProfile single = ClumpySersic{Sersic{}, {knot}};
-      if (const std::string msg = validate(single); !msg.empty()) fail_validation({&km}, msg);
     }
     return knots;
   }
