@@ -156,7 +156,7 @@ TEST(SceneYaml, DefaultsRedshiftsAndOptions) {
   EXPECT_EQ(f.options.psf->truncate, 5.0);
   EXPECT_FALSE(f.options.supersampling_convolution);
   EXPECT_FALSE(f.magnitude_zero_point.has_value());
-  EXPECT_EQ(f.flux_unit, "");
+  EXPECT_EQ(f.flux_unit, "count/s");  // lenstronomy's convention
 
   const SceneFile g = parse_scene_yaml(
       edit("grid: {num_pix: 20, pixel_scale: 0.1, supersampling: 2}\npsf: {type: GAUSSIAN, fwhm: 0.15}",
@@ -267,6 +267,8 @@ TEST(SceneYamlErrors, WrongTypeAndNonFiniteValues) {
   expect_error(edit("theta_E: 1.2", "theta_E: \"1.2\""), {"scene.yaml:4:", "lens[0].theta_E", "remove the quotes"});
   expect_error(edit("theta_E: 1.2", "theta_E: .nan"), {"scene.yaml:4:", "lens[0].theta_E", "finite", "'.nan'"});
   expect_error(edit("amp: 50", "amp: -.inf"), {"scene.yaml:9:", "source_light[0].amp", "finite", "'-.inf'"});
+  expect_error("flux_unit: [e, s]\n" + kScene, {"scene.yaml:1:", "flux_unit", "expected a text value"});
+  expect_error("flux_unit: ''\n" + kScene, {"scene.yaml:1:", "flux_unit", "printable ASCII"});
   expect_error(edit("num_pix: 20", "num_pix: 20.5"), {"scene.yaml:1:", "grid.num_pix", "expected an integer", "'20.5'"});
   expect_error(edit("fwhm: 0.15}", "fwhm: 0.15, supersampling_convolution: maybe}"),
                {"scene.yaml:2:", "psf.supersampling_convolution", "true or false", "'maybe'"});

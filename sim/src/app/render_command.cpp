@@ -66,8 +66,7 @@ std::vector<FitsImageHdu> scene_fits_hdus(const SceneFile& f, const RenderedImag
   const RenderOptions& o = f.options;
   const Scene& s = f.scene;
   std::vector<FitsCard> common = {
-      {"BUNIT", (f.flux_unit.empty() ? std::string("flux") : f.flux_unit) + "/pixel",
-       "pixel value: flux per pixel in the scene's flux unit"},
+      {"BUNIT", f.flux_unit, "pixel values: flux per pixel"},
       {"PIXSCALE", o.grid.pixel_scale, "arcsec per pixel"},
       {"SUPERSMP", static_cast<long long>(o.supersampling), "sub-pixels per pixel side"},
   };

@@ -331,7 +331,13 @@ class SceneParser {
                       "lens_light", "source_light"},
                      "scene key");
     SceneFile f;
-    if (const auto* e = root_.find("flux_unit")) f.flux_unit = read_string(ctx_, e->value, "flux_unit");
+    if (const auto* e = root_.find("flux_unit")) {
+      f.flux_unit = read_string(ctx_, e->value, "flux_unit");
+      const bool printable = std::all_of(f.flux_unit.begin(), f.flux_unit.end(), [](char c) { return c >= 32 && c < 127; });
+      if (f.flux_unit.empty() || f.flux_unit.size() > 60 || !printable)
+        ctx_.fail(e->value, fmt::format("flux_unit = '{}': must be 1 to 60 printable ASCII characters (a FITS BUNIT, "
+                                        "e.g. electron/s)", f.flux_unit));
+    }
     f.magnitude_zero_point = root_.optional_number("magnitude_zero_point");
     zero_point_ = f.magnitude_zero_point;
     if (const auto* e = root_.find("cosmology")) f.scene.cosmology = read_cosmology(e->value);

@@ -7,7 +7,7 @@
 //   grid: {num_pix: 100, pixel_scale: 0.1, supersampling: 3}   # or nx, ny; center_x/center_y
 //   psf: {type: GAUSSIAN, fwhm: 0.15, truncation: 5, supersampling_convolution: false}  # optional
 //   magnitude_zero_point: 25.0                # optional: AB magnitude of 1 flux unit
-//   flux_unit: electron/s                     # optional: what 1 flux unit is (FITS BUNIT)
+//   flux_unit: electron/s                     # optional: what 1 flux unit is (FITS BUNIT); count/s
 //   lens:          [{type: SIE, z: 0.5, theta_E: 1.2, e1: 0.1, e2: -0.05, center_x: 0, center_y: 0}]
 //   lens_light:    [{type: SERSIC_ELLIPSE, amp: 20, R_sersic: 0.8, ...}]     # z: first lens plane
 //   source_light:  [{type: SERSIC_ELLIPSE, z: 2.0, magnitude: 23.5, ...}]
@@ -34,7 +34,9 @@ struct SceneFile {
   Scene scene;
   RenderOptions options;
   std::optional<double> magnitude_zero_point;  ///< AB magnitude of 1 flux unit, if given
-  std::string flux_unit;                       ///< unit of 1 flux unit ("" when not given)
+  /// What 1 flux unit is, as an astropy/FITS unit string; pixel values are flux units per pixel.
+  /// Default "count/s", lenstronomy's convention for amp (counts per second per arcsec^2).
+  std::string flux_unit = "count/s";
 };
 
 /// Reads and validates a scene file. Throws ConfigError (syntax, keys, values, ranges; the
