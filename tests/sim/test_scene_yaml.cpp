@@ -329,4 +329,5 @@ TEST(SceneYamlErrors, YamlSyntaxErrorsGiveTheLine) {
 
 TEST(SceneYamlErrors, UnreadableFileIsAnIoError) {
   EXPECT_THROW(load_scene_yaml("/nonexistent/scene.yaml"), IoError);
+  EXPECT_THROW(load_scene_yaml(test::source_path("configs/scenes")), IoError);  // a folder
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -637,6 +638,8 @@ SceneFile parse_scene_yaml(const std::string& yaml_text, const std::string& sour
 }
 
 SceneFile load_scene_yaml(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw IoError(fmt::format("scene file '{}' is a folder", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(fmt::format("cannot open scene file '{}': {}", path, std::strerror(errno)));
   std::ostringstream text;
