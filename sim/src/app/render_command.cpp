@@ -1,0 +1,165 @@
+#include "lensforge/sim/app/render_command.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <ostream>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+
+#include "lensforge/sim/core/error.hpp"
+#include "lensforge/sim/io/png.hpp"
+
+namespace lensforge {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A problem with the arguments or the scene: reported, exit status 2, nothing written.
+struct BadInput : Error {
+  using Error::Error;
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return s;
+}
+
+bool has_extension(const std::string& path, std::initializer_list<const char*> exts) {
+  const std::string ext = lower(fs::path(path).extension().string());
+  return std::any_of(exts.begin(), exts.end(), [&](const char* e) { return ext == e; });
+}
+
+/// Refuses an output that exists (unless overwrite), sits in a missing folder, or is the scene.
+void check_output(const std::string& path, const std::string& scene_path, bool overwrite) {
+  const fs::path p(path);
+  std::error_code ec;
+  const fs::path folder = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  if (!fs::is_directory(folder, ec)) throw BadInput(fmt::format("output folder '{}' does not exist", folder.string()));
+  if (fs::is_directory(p, ec)) throw BadInput(fmt::format("output '{}' is a folder", path));
+  if (fs::equivalent(p, fs::path(scene_path), ec)) throw BadInput(fmt::format("output '{}' is the scene file", path));
+  if (fs::exists(p, ec) && !overwrite)
+    throw BadInput(fmt::format("output '{}' exists; use --overwrite to replace it", path));
+}
+
+std::string one_line(std::string s) {
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  return s;
+}
+
+std::string hdu_list(const std::vector<FitsImageHdu>& hdus) {
+  std::string s;
+  for (const auto& h : hdus) s += (s.empty() ? "" : ", ") + h.extname;
+  return s;
+}
+
+}  // namespace
+
+std::string default_png_path(const std::string& fits_path) {
+  return fs::path(fits_path).replace_extension(".png").string();
+}
+
+std::vector<FitsImageHdu> scene_fits_hdus(const SceneFile& f, const RenderedImages& images) {
+  const RenderOptions& o = f.options;
+  const Scene& s = f.scene;
+  std::vector<FitsCard> common = {
+      {"BUNIT", f.flux_unit, "pixel values: flux per pixel"},
+      {"PIXSCALE", o.grid.pixel_scale, "arcsec per pixel"},
+      {"SUPERSMP", static_cast<long long>(o.supersampling), "sub-pixels per pixel side"},
+  };
+  if (o.psf) {
+    common.push_back({"PSFFWHM", o.psf->fwhm, "arcsec, FWHM of the Gaussian PSF"});
+    common.push_back({"PSFSSCNV", o.supersampling_convolution, "PSF applied on the supersampled grid"});
+  }
+  if (f.magnitude_zero_point)
+    common.push_back({"MAGZP", *f.magnitude_zero_point, "AB magnitude of 1 flux unit"});
+  common.push_back({"ZLENS", s.lens_planes.front().z, "redshift of the first lens plane"});
+  common.push_back({"SCENE", fs::path(f.path).filename().string(), "scene file"});
+  common.push_back({"LFVERSN", std::string(LENSFORGE_VERSION), "lensforge version"});
+
+  const FitsWcs wcs{0.0, 0.0, o.grid.pixel_scale};
+  std::vector<FitsImageHdu> hdus;
+  auto add = [&](std::string name, const ImageF& img, const std::string& what, const LightComponent* source) {
+    FitsImageHdu h{std::move(name), img, common, wcs};
+    h.cards.push_back({"COMPNT", what, "image component"});
+    if (source) h.cards.push_back({"ZSOURCE", source->z, "source redshift"});
+    hdus.push_back(std::move(h));
+  };
+  const std::size_t k = s.sources.size();
+  add("TOTAL", images.total, "lens light + lensed sources", nullptr);
+  add("LENS_LIGHT", images.lens_light, "lens light", nullptr);
+  add("SOURCE", images.source, k == 1 ? "lensed source" : "sum of the lensed sources",
+      k == 1 ? &s.sources.front() : nullptr);
+  if (k > 1)
+    for (std::size_t i = 0; i < k; ++i)
+      add(fmt::format("SOURCE_{}", i + 1), images.sources[i], fmt::format("lensed source_light[{}]", i),
+          &s.sources[i]);
+  return hdus;
+}
+
+int run_render_command(const RenderCommandArgs& args, std::ostream& out, std::ostream& err) {
+  auto report = [&](const std::string& msg, int status) {
+    err << "lensforge-sim: error: " << one_line(msg) << std::endl;
+    return status;
+  };
+
+  // 1. Everything that can be wrong with the input, before anything is written.
+  SceneFile scene;
+  std::string png_path;
+  std::unique_ptr<Renderer> renderer;
+  try {
+    if (args.threads < 0) throw BadInput(fmt::format("--threads {} must be >= 1", args.threads));
+    if (!has_extension(args.output_path, {".fits", ".fit", ".fts"}))
+      throw BadInput(fmt::format("output '{}' must end in .fits, .fit or .fts", args.output_path));
+    if (args.write_png) {
+      png_path = args.png_path.value_or(default_png_path(args.output_path));
+      if (!has_extension(png_path, {".png"})) throw BadInput(fmt::format("--png '{}' must end in .png", png_path));
+    }
+    scene = load_scene_yaml(args.scene_path);
+    check_output(args.output_path, args.scene_path, args.overwrite);
+    if (args.write_png) check_output(png_path, args.scene_path, args.overwrite);
+    try {
+      renderer = std::make_unique<Renderer>(scene.scene, scene.options);
+    } catch (const ConfigError& e) {
+      throw BadInput(fmt::format("{}: {}", args.scene_path, e.what()));
+    }
+  } catch (const Error& e) {  // BadInput, ConfigError from the scene, IoError reading it
+    return report(e.what(), kExitBadInput);
+  }
+
+  // 2. Render and write.
+  bool fits_written = false;
+  try {
+    std::optional<tbb::global_control> threads;
+    if (args.threads > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, std::size_t(args.threads));
+    const auto t0 = std::chrono::steady_clock::now();
+    const RenderedImages images = renderer->render();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    const auto hdus = scene_fits_hdus(scene, images);
+    write_fits(args.output_path, hdus);
+    fits_written = true;
+    if (args.write_png) write_png_gray(png_path, asinh_stretch(images.total));
+
+    const PixelGrid& g = scene.options.grid;
+    out << fmt::format("rendered {} ({}x{} px, {}\"/px, supersampling {}) in {:.3f} s; total flux {:.6g}\n",
+                       args.scene_path, g.nx, g.ny, g.pixel_scale, scene.options.supersampling, seconds,
+                       images.total.cast<double>().sum());
+    out << fmt::format("wrote {} [{}]{}\n", args.output_path, hdu_list(hdus),
+                       args.write_png ? " and " + png_path : std::string());
+    return kExitOk;
+  } catch (const std::exception& e) {
+    // A failed preview must not leave the FITS file looking like a complete result.
+    if (fits_written) {
+      std::error_code ec;
+      fs::remove(args.output_path, ec);
+    }
+    return report(e.what(), dynamic_cast<const ConfigError*>(&e) ? kExitBadInput : kExitFailure);
+  }
+}
+
+}  // namespace lensforge

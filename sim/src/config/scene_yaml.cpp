@@ -1,0 +1,651 @@
+#include "lensforge/sim/config/scene_yaml.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "lensforge/sim/core/error.hpp"
+
+namespace lensforge {
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string child_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+/// What a node holds, for "found ..." in messages.
+std::string describe(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a map";
+    default: return "nothing";
+  }
+}
+
+/// Builds located error messages: "FILE:LINE: text".
+class Context {
+ public:
+  explicit Context(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& text) const {
+    const YAML::Mark m = at.Mark();
+    if (m.is_null()) throw ConfigError(file_ + ": " + text);
+    throw ConfigError(fmt::format("{}:{}: {}", file_, m.line + 1, text));
+  }
+  [[noreturn]] void fail_at_line(int line0, const std::string& text) const {
+    throw ConfigError(fmt::format("{}:{}: {}", file_, line0 + 1, text));
+  }
+
+ private:
+  std::string file_;
+};
+
+// ---- scalar readers ---------------------------------------------------------------------------
+
+double read_number(const Context& ctx, const YAML::Node& n, const std::string& path) {
+  if (!n.IsScalar()) ctx.fail(n, fmt::format("{}: expected a number, found {}", path, describe(n)));
+  if (n.Tag() == "!")  // a quoted scalar: a string, even if it looks like a number
+    ctx.fail(n, fmt::format("{}: expected a number, found the string '{}' (remove the quotes)", path, n.Scalar()));
+  double v = 0.0;
+  if (!YAML::convert<double>::decode(n, v))
+    ctx.fail(n, fmt::format("{}: expected a number, found {}", path, describe(n)));
+  if (!std::isfinite(v)) ctx.fail(n, fmt::format("{}: expected a finite number, found {}", path, describe(n)));
+  return v;
+}
+
+int read_integer(const Context& ctx, const YAML::Node& n, const std::string& path) {
+  const double v = read_number(ctx, n, path);
+  if (v != std::floor(v) || std::fabs(v) > 1e9)
+    ctx.fail(n, fmt::format("{}: expected an integer, found {}", path, describe(n)));
+  return static_cast<int>(v);
+}
+
+bool read_bool(const Context& ctx, const YAML::Node& n, const std::string& path) {
+  bool b = false;
+  if (!n.IsScalar() || n.Tag() == "!" || !YAML::convert<bool>::decode(n, b))
+    ctx.fail(n, fmt::format("{}: expected true or false, found {}", path, describe(n)));
+  return b;
+}
+
+std::string read_string(const Context& ctx, const YAML::Node& n, const std::string& path) {
+  if (!n.IsScalar()) ctx.fail(n, fmt::format("{}: expected a text value, found {}", path, describe(n)));
+  return n.Scalar();
+}
+
+// ---- maps -------------------------------------------------------------------------------------
+
+/// A YAML map at a key path, with its keys checked for duplicates.
+class MapView {
+ public:
+  struct Entry {
+    std::string key;
+    YAML::Node key_node;
+    YAML::Node value;
+  };
+
+  MapView(const Context& ctx, const YAML::Node& node, std::string path, const std::string& expected)
+      : ctx_(&ctx), node_(node), path_(std::move(path)) {
+    if (!node.IsMap())
+      ctx.fail(node, fmt::format("{}: expected {}, found {}", path_.empty() ? "scene" : path_, expected,
+                                 describe(node)));
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      Entry e{read_string(ctx, it->first, child_path(path_, "<key>")), it->first, it->second};
+      if (find(e.key))
+        ctx.fail(e.key_node, fmt::format("{}: duplicate key (first given on line {})", child_path(path_, e.key),
+                                         find(e.key)->key_node.Mark().line + 1));
+      entries_.push_back(std::move(e));
+    }
+  }
+
+  const Context& ctx() const { return *ctx_; }
+  const YAML::Node& node() const { return node_; }
+  const std::string& path() const { return path_; }
+  const std::vector<Entry>& entries() const { return entries_; }
+  std::string child(const std::string& key) const { return child_path(path_, key); }
+
+  const Entry* find(const std::string& key) const {
+    for (const auto& e : entries_)
+      if (e.key == key) return &e;
+    return nullptr;
+  }
+  bool has(const std::string& key) const { return find(key) != nullptr; }
+
+  /// Fails on the first key not in `allowed`; `what` names the thing (e.g. "parameter of SIE").
+  void allow_only(const std::vector<std::string>& allowed, const std::string& what) const {
+    for (const auto& e : entries_)
+      if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end())
+        ctx_->fail(e.key_node, fmt::format("{}: unknown {}; allowed: {}", child(e.key), what, join(allowed)));
+  }
+
+  const Entry& require(const std::string& key, const std::string& what) const {
+    const Entry* e = find(key);
+    if (!e) ctx_->fail(node_, fmt::format("{}: missing; {}", child(key), what));
+    return *e;
+  }
+
+  double number(const std::string& key, const std::string& what) const {
+    return read_number(*ctx_, require(key, what).value, child(key));
+  }
+  std::optional<double> optional_number(const std::string& key) const {
+    const Entry* e = find(key);
+    if (!e) return std::nullopt;
+    return read_number(*ctx_, e->value, child(key));
+  }
+
+ private:
+  const Context* ctx_;
+  YAML::Node node_;
+  std::string path_;
+  std::vector<Entry> entries_;
+};
+
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+/// Position of `word` as a whole word in `text`, or npos.
+std::size_t find_word(const std::string& text, const std::string& word) {
+  for (std::size_t pos = text.find(word); pos != std::string::npos; pos = text.find(word, pos + 1)) {
+    const bool left = pos == 0 || !is_word_char(text[pos - 1]);
+    const bool right = pos + word.size() >= text.size() || !is_word_char(text[pos + word.size()]);
+    if (left && right) return pos;
+  }
+  return std::string::npos;
+}
+
+/// Turns the message of a validate() function (which names the parameter, its value and the
+/// allowed range) into a located error: it points at the key of `maps` that the message names
+/// first, or at the first map when it names none. `aliases` maps words of the message to keys
+/// (a struct field written under another name in the file).
+[[noreturn]] void fail_validation(const std::vector<const MapView*>& maps, const std::string& message,
+                                  const std::vector<std::pair<std::string, std::string>>& aliases = {}) {
+  const MapView* best_map = nullptr;
+  const MapView::Entry* best = nullptr;
+  std::size_t best_pos = std::string::npos;
+  auto consider = [&](const std::string& word, const std::string& key) {
+    const std::size_t pos = find_word(message, word);
+    if (pos == std::string::npos || (best && pos >= best_pos)) return;
+    for (const MapView* m : maps)
+      if (const auto* e = m->find(key)) {
+        best_map = m, best = e, best_pos = pos;
+        return;
+      }
+  };
+  for (const MapView* m : maps)
+    for (const auto& e : m->entries()) consider(e.key, e.key);
+  for (const auto& [word, key] : aliases) consider(word, key);
+  if (!best) maps.front()->ctx().fail(maps.front()->node(), fmt::format("{}: {}", maps.front()->path(), message));
+  const std::string found = best->value.IsScalar() ? " = " + best->value.Scalar() : "";
+  best_map->ctx().fail(best->value, fmt::format("{}{}: {}", best_map->child(best->key), found, message));
+}
+
+// ---- profile tables ---------------------------------------------------------------------------
+
+template <class P>
+struct Param {
+  const char* key;
+  double P::*member;
+  bool required = true;
+};
+
+template <class P>
+void read_params(const MapView& m, const std::string& type, const std::vector<Param<P>>& params,
+                 const std::vector<std::string>& allowed, P& out) {
+  for (const auto& p : params) {
+    if (p.required)
+      out.*p.member = m.number(p.key, fmt::format("{} needs it (parameters: {})", type, join(allowed)));
+    else if (auto v = m.optional_number(p.key))
+      out.*p.member = *v;
+  }
+}
+
+template <class P>
+std::vector<std::string> keys_of(const std::vector<Param<P>>& params) {
+  std::vector<std::string> keys;
+  for (const auto& p : params) keys.emplace_back(p.key);
+  return keys;
+}
+
+struct MassType {
+  std::string name;
+  std::vector<std::string> keys;  // profile parameters, without z
+  std::function<MassProfile(const MapView&, const std::vector<std::string>& allowed)> read;
+};
+
+template <class P>
+MassType mass_type(const char* name, std::vector<Param<P>> params) {
+  MassType t{name, keys_of(params), {}};
+  t.read = [params, type = std::string(name)](const MapView& m, const std::vector<std::string>& allowed) {
+    P p{};
+    read_params(m, type, params, allowed, p);
+    return MassProfile{p};
+  };
+  return t;
+}
+
+const std::vector<MassType>& mass_types() {
+  static const std::vector<MassType> types = {
+      mass_type<Sie>("SIE", {{"theta_E", &Sie::theta_E}, {"e1", &Sie::e1}, {"e2", &Sie::e2},
+                             {"center_x", &Sie::center_x}, {"center_y", &Sie::center_y}}),
+      mass_type<Sis>("SIS", {{"theta_E", &Sis::theta_E}, {"center_x", &Sis::center_x}, {"center_y", &Sis::center_y}}),
+      mass_type<Epl>("EPL", {{"theta_E", &Epl::theta_E}, {"gamma", &Epl::gamma}, {"e1", &Epl::e1}, {"e2", &Epl::e2},
+                             {"center_x", &Epl::center_x}, {"center_y", &Epl::center_y}}),
+      mass_type<Nfw>("NFW", {{"Rs", &Nfw::Rs}, {"alpha_Rs", &Nfw::alpha_Rs}, {"center_x", &Nfw::center_x},
+                             {"center_y", &Nfw::center_y}}),
+      mass_type<PointMass>("POINT_MASS", {{"theta_E", &PointMass::theta_E}, {"center_x", &PointMass::center_x},
+                                          {"center_y", &PointMass::center_y}}),
+      mass_type<Shear>("SHEAR", {{"gamma1", &Shear::gamma1}, {"gamma2", &Shear::gamma2},
+                                 {"ra_0", &Shear::ra_0, false}, {"dec_0", &Shear::dec_0, false}}),
+      mass_type<Convergence>("CONVERGENCE", {{"kappa", &Convergence::kappa}, {"ra_0", &Convergence::ra_0, false},
+                                             {"dec_0", &Convergence::dec_0, false}}),
+  };
+  return types;
+}
+
+enum class LightKind { Sersic, Gaussian, ClumpySersic };
+
+struct LightType {
+  std::string name;
+  LightKind kind;
+  bool elliptical;
+};
+
+const std::vector<LightType>& light_types() {
+  static const std::vector<LightType> types = {
+      {"SERSIC", LightKind::Sersic, false},
+      {"SERSIC_ELLIPSE", LightKind::Sersic, true},
+      {"GAUSSIAN", LightKind::Gaussian, false},
+      {"GAUSSIAN_ELLIPSE", LightKind::Gaussian, true},
+      {"CLUMPY_SERSIC", LightKind::ClumpySersic, true},
+  };
+  return types;
+}
+
+std::vector<Param<Sersic>> sersic_params(bool elliptical) {
+  std::vector<Param<Sersic>> p = {{"R_sersic", &Sersic::R_sersic}, {"n_sersic", &Sersic::n_sersic}};
+  if (elliptical) p.insert(p.end(), {{"e1", &Sersic::e1}, {"e2", &Sersic::e2}});
+  p.insert(p.end(), {{"center_x", &Sersic::center_x}, {"center_y", &Sersic::center_y}});
+  return p;
+}
+
+std::vector<Param<Gaussian>> gaussian_params(bool elliptical) {
+  std::vector<Param<Gaussian>> p = {{"sigma", &Gaussian::sigma}};
+  if (elliptical) p.insert(p.end(), {{"e1", &Gaussian::e1}, {"e2", &Gaussian::e2}});
+  p.insert(p.end(), {{"center_x", &Gaussian::center_x}, {"center_y", &Gaussian::center_y}});
+  return p;
+}
+
+const std::vector<Param<Knot>>& knot_params() {
+  static const std::vector<Param<Knot>> p = {
+      {"dx", &Knot::dx}, {"dy", &Knot::dy}, {"sigma", &Knot::sigma}, {"flux", &Knot::flux}};
+  return p;
+}
+
+std::vector<std::string> type_names(const auto& table) {
+  std::vector<std::string> names;
+  for (const auto& t : table) names.push_back(t.name);
+  return names;
+}
+
+/// The `type` of a profile entry, looked up in `table`.
+template <class Table>
+const auto& lookup_type(const MapView& m, const Table& table, const std::string& kind) {
+  const auto& e = m.require("type", fmt::format("every entry needs a type ({})", join(type_names(table))));
+  const std::string name = read_string(m.ctx(), e.value, m.child("type"));
+  for (const auto& t : table)
+    if (t.name == name) return t;
+  m.ctx().fail(e.value, fmt::format("{}: unknown {} '{}'; allowed: {}", m.child("type"), kind, name,
+                                    join(type_names(table))));
+}
+
+// ---- the scene --------------------------------------------------------------------------------
+
+struct LocatedZ {
+  double z;
+  YAML::Node node;
+  std::string path;
+};
+
+class SceneParser {
+ public:
+  SceneParser(const Context& ctx, const YAML::Node& root) : ctx_(ctx), root_(ctx, root, "", "a map of scene keys") {}
+
+  SceneFile parse() {
+    root_.allow_only({"cosmology", "z_source_convention", "grid", "psf", "magnitude_zero_point", "flux_unit", "lens",
+                      "lens_light", "source_light"},
+                     "scene key");
+    SceneFile f;
+    if (const auto* e = root_.find("flux_unit")) {
+      f.flux_unit = read_string(ctx_, e->value, "flux_unit");
+      const bool printable = std::all_of(f.flux_unit.begin(), f.flux_unit.end(), [](char c) { return c >= 32 && c < 127; });
+      if (f.flux_unit.empty() || f.flux_unit.size() > 60 || !printable)
+        ctx_.fail(e->value, fmt::format("flux_unit = '{}': must be 1 to 60 printable ASCII characters (a FITS BUNIT, "
+                                        "e.g. electron/s)", f.flux_unit));
+    }
+    f.magnitude_zero_point = root_.optional_number("magnitude_zero_point");
+    zero_point_ = f.magnitude_zero_point;
+    if (const auto* e = root_.find("cosmology")) f.scene.cosmology = read_cosmology(e->value);
+    f.options = read_options();
+    read_lens(f.scene);
+    read_lights(f.scene);
+    read_z_source_convention(f.scene);
+    return f;
+  }
+
+ private:
+  FlatLambdaCDM read_cosmology(const YAML::Node& n) const {
+    const MapView m(ctx_, n, "cosmology", "a map {H0: km/s/Mpc, Om0: matter density}");
+    m.allow_only({"H0", "Om0"}, "cosmology parameter");
+    const double H0 = m.optional_number("H0").value_or(70.0);
+    const double Om0 = m.optional_number("Om0").value_or(0.3);
+    try {
+      return FlatLambdaCDM(H0, Om0);
+    } catch (const ConfigError& err) {
+      fail_validation({&m}, err.what());
+    }
+  }
+
+  RenderOptions read_options() const {
+    RenderOptions o;
+    const MapView grid(ctx_, root_.require("grid", "a scene needs grid: {num_pix, pixel_scale}").value, "grid",
+                       "a map {num_pix, pixel_scale, supersampling}");
+    grid.allow_only({"num_pix", "nx", "ny", "pixel_scale", "supersampling", "center_x", "center_y"}, "grid key");
+    if (grid.has("num_pix")) {
+      for (const char* k : {"nx", "ny"})
+        if (const auto* e = grid.find(k))
+          ctx_.fail(e->key_node, fmt::format("{}: give either num_pix (square) or nx and ny, not both", grid.child(k)));
+      o.grid.nx = o.grid.ny = read_integer(ctx_, grid.find("num_pix")->value, grid.child("num_pix"));
+    } else {
+      if (!grid.has("nx") && !grid.has("ny"))
+        ctx_.fail(grid.node(), "grid.num_pix: missing; give num_pix (square image) or nx and ny (pixels)");
+      o.grid.nx = read_integer(ctx_, grid.require("nx", "give nx and ny together, or num_pix").value, grid.child("nx"));
+      o.grid.ny = read_integer(ctx_, grid.require("ny", "give nx and ny together, or num_pix").value, grid.child("ny"));
+    }
+    o.grid.pixel_scale = grid.number("pixel_scale", "the pixel size in arcsec is required");
+    o.grid.center_x = grid.optional_number("center_x").value_or(0.0);
+    o.grid.center_y = grid.optional_number("center_y").value_or(0.0);
+    if (const auto* e = grid.find("supersampling")) o.supersampling = read_integer(ctx_, e->value, grid.child("supersampling"));
+
+    const std::vector<std::pair<std::string, std::string>> grid_aliases = {
+        {"size", "num_pix"}, {"size", "nx"}, {"centre", "center_x"}, {"center", "center_x"}};
+    if (const std::string msg = o.grid.validate(); !msg.empty()) fail_validation({&grid}, msg, grid_aliases);
+
+    std::optional<MapView> psf;
+    if (const auto* e = root_.find("psf"); e && !e->value.IsNull()) {
+      psf.emplace(ctx_, e->value, "psf", "a map {type: GAUSSIAN, fwhm}");
+      psf->allow_only({"type", "fwhm", "truncation", "supersampling_convolution"}, "psf key");
+      const auto& type = psf->require("type", "the psf needs a type (GAUSSIAN)");
+      if (read_string(ctx_, type.value, "psf.type") != "GAUSSIAN")
+        ctx_.fail(type.value, fmt::format("psf.type: unknown psf type {}; allowed: GAUSSIAN", describe(type.value)));
+      GaussianPsf g;
+      g.fwhm = psf->number("fwhm", "the GAUSSIAN psf needs its full width at half maximum in arcsec");
+      g.truncate = psf->optional_number("truncation").value_or(g.truncate);
+      o.psf = g;
+      if (const auto* s = psf->find("supersampling_convolution"))
+        o.supersampling_convolution = read_bool(ctx_, s->value, psf->child("supersampling_convolution"));
+    }
+    if (const std::string msg = o.validate(); !msg.empty()) {
+      std::vector<const MapView*> maps = {&grid};
+      if (psf) maps.push_back(&*psf);
+      auto aliases = grid_aliases;
+      aliases.emplace_back("truncate", "truncation");
+      fail_validation(maps, msg, aliases);
+    }
+    return o;
+  }
+
+  /// The list under a top-level key (an empty list when an optional key is absent or null).
+  YAML::Node list(const std::string& key, bool required, const std::string& what) const {
+    const auto* e = required ? &root_.require(key, what) : root_.find(key);
+    if (!e || (!required && e->value.IsNull())) return YAML::Node(YAML::NodeType::Sequence);
+    if (!e->value.IsSequence())
+      ctx_.fail(e->value, fmt::format("{}: expected a list of profiles (- {{type: ..., ...}}), found {}", key,
+                                      describe(e->value)));
+    if (required && e->value.size() == 0) ctx_.fail(e->value, fmt::format("{}: empty; {}", key, what));
+    return e->value;
+  }
+
+  void read_lens(Scene& scene) {
+    const YAML::Node lens = list("lens", true, "a scene needs at least one mass profile (lens: [{type: SIE, ...}])");
+    for (std::size_t i = 0; i < lens.size(); ++i) {
+      const MapView m(ctx_, lens[i], fmt::format("lens[{}]", i), "a map {type: ..., z: ..., parameters}");
+      const MassType& t = lookup_type(m, mass_types(), "mass profile type");
+      std::vector<std::string> allowed = t.keys;
+      allowed.insert(allowed.begin(), {"type", "z"});
+      m.allow_only(allowed, "parameter of " + t.name);
+      const auto& ze = m.require("z", "every mass profile needs the redshift z of its lens plane");
+      const double z = read_number(ctx_, ze.value, m.child("z"));
+      if (!(z > 0.0)) ctx_.fail(ze.value, fmt::format("{}.z = {}: must be > 0", m.path(), ze.value.Scalar()));
+      const MassProfile p = t.read(m, allowed);
+      if (const std::string msg = validate(p); !msg.empty()) fail_validation({&m}, msg);
+
+      auto plane = std::find_if(scene.lens_planes.begin(), scene.lens_planes.end(),
+                                [z](const LensPlane& lp) { return lp.z == z; });
+      if (plane == scene.lens_planes.end()) {
+        scene.lens_planes.push_back(LensPlane{z, {}});
+        plane = scene.lens_planes.end() - 1;
+      }
+      plane->profiles.push_back(p);
+      if (!first_lens_ || z < first_lens_->z) first_lens_ = LocatedZ{z, ze.value, m.child("z")};
+      if (!last_lens_ || z > last_lens_->z) last_lens_ = LocatedZ{z, ze.value, m.child("z")};
+    }
+    std::stable_sort(scene.lens_planes.begin(), scene.lens_planes.end(),
+                     [](const LensPlane& a, const LensPlane& b) { return a.z < b.z; });
+  }
+
+  void read_lights(Scene& scene) {
+    const YAML::Node ll = list("lens_light", false, "");
+    for (std::size_t i = 0; i < ll.size(); ++i)
+      scene.lens_light.push_back(read_light(ll[i], fmt::format("lens_light[{}]", i), false));
+    const YAML::Node src =
+        list("source_light", true, "a scene needs at least one source (source_light: [{type: SERSIC_ELLIPSE, z: ...}])");
+    for (std::size_t i = 0; i < src.size(); ++i) {
+      const std::string path = fmt::format("source_light[{}]", i);
+      scene.sources.push_back(read_light(src[i], path, true));
+      const double z = scene.sources.back().z;
+      if (!(z > first_lens_->z))
+        ctx_.fail(src[i]["z"], fmt::format("{}.z = {} is not behind the lens at z = {} ({}); a source needs z > {}",
+                                           path, src[i]["z"].Scalar(), first_lens_->z, first_lens_->path,
+                                           first_lens_->z));
+      if (!last_source_ || z > last_source_->z) last_source_ = LocatedZ{z, src[i]["z"], path + ".z"};
+    }
+  }
+
+  LightComponent read_light(const YAML::Node& n, const std::string& path, bool is_source) const {
+    const MapView m(ctx_, n, path, "a map {type: ..., parameters}");
+    const LightType& t = lookup_type(m, light_types(), "light profile type");
+    std::vector<std::string> params;
+    switch (t.kind) {
+      case LightKind::Gaussian: params = keys_of(gaussian_params(t.elliptical)); break;
+      default: params = keys_of(sersic_params(t.elliptical)); break;
+    }
+    std::vector<std::string> allowed = {"type", "z", "amp", "flux", "magnitude"};
+    allowed.insert(allowed.end(), params.begin(), params.end());
+    if (t.kind == LightKind::ClumpySersic) allowed.push_back("knots");
+    m.allow_only(allowed, "parameter of " + t.name);
+
+    LightComponent c;
+    if (const auto* ze = m.find("z")) {
+      c.z = read_number(ctx_, ze->value, m.child("z"));
+      if (!(c.z >= 0.0)) ctx_.fail(ze->value, fmt::format("{}.z = {}: must be >= 0", path, ze->value.Scalar()));
+    } else if (is_source) {
+      m.require("z", "every source needs its redshift z");
+    } else {
+      c.z = first_lens_->z;  // lens light sits on the first lens plane unless told otherwise
+    }
+
+    // Exactly one amplitude key.
+    std::vector<const MapView::Entry*> amps;
+    for (const char* k : {"amp", "flux", "magnitude"})
+      if (const auto* e = m.find(k)) amps.push_back(e);
+    const std::string amp_rule = t.kind == LightKind::Gaussian
+                                     ? "give exactly one of amp (total flux), flux (total flux), magnitude (AB)"
+                                     : "give exactly one of amp (surface brightness at R_sersic, flux/arcsec^2), "
+                                       "flux (total flux), magnitude (AB)";
+    if (amps.empty()) ctx_.fail(n, fmt::format("{}.amp: missing; {}", path, amp_rule));
+    if (amps.size() > 1)
+      ctx_.fail(amps[1]->key_node, fmt::format("{}: both {} and {} given; {}", m.child(amps[1]->key), amps[0]->key,
+                                               amps[1]->key, amp_rule));
+    const MapView::Entry& amp_key = *amps.front();
+    const double amp_value = read_number(ctx_, amp_key.value, m.child(amp_key.key));
+    if (amp_key.key == "magnitude" && !zero_point_)
+      ctx_.fail(amp_key.value, fmt::format("{}.magnitude: needs magnitude_zero_point (the AB magnitude of 1 flux "
+                                           "unit) at the top level of the scene, or give amp or flux instead",
+                                           path));
+
+    // The other parameters, validated with amp = 1 so that total_flux() is defined.
+    std::vector<MapView> knot_maps;
+    switch (t.kind) {
+      case LightKind::Sersic:
+      case LightKind::ClumpySersic: {
+        Sersic s;
+        read_params(m, t.name, sersic_params(t.elliptical), allowed, s);
+        if (t.kind == LightKind::Sersic) {
+          c.profile = s;
+        } else {
+          ClumpySersic cs{s, read_knots(m, knot_maps)};
+          c.profile = cs;
+        }
+        break;
+      }
+      case LightKind::Gaussian: {
+        Gaussian g;
+        read_params(m, t.name, gaussian_params(t.elliptical), allowed, g);
+        c.profile = g;
+        break;
+      }
+    }
+    set_amp(c.profile, 1.0);
+    if (const std::string msg = validate(c.profile); !msg.empty()) fail_light_validation(m, knot_maps, msg, {});
+
+    double amp = amp_value;
+    if (amp_key.key != "amp") {
+      const double flux = amp_key.key == "flux" ? amp_value : flux_from_magnitude(amp_value, *zero_point_);
+      amp = std::holds_alternative<Gaussian>(c.profile) ? flux : sersic_amp_from_total_flux(host(c.profile), flux);
+      if (!std::isfinite(amp))
+        ctx_.fail(amp_key.value, fmt::format("{}.{} = {}: gives a non-finite amp", path, amp_key.key,
+                                             amp_key.value.Scalar()));
+    }
+    set_amp(c.profile, amp);
+    if (const std::string msg = validate(c.profile); !msg.empty())
+      fail_light_validation(m, knot_maps, msg, {{"amp", amp_key.key}});
+    return c;
+  }
+
+  /// A light profile's validate() message, pointed at knots[i] when it names a knot.
+  [[noreturn]] static void fail_light_validation(const MapView& m, const std::vector<MapView>& knot_maps,
+                                                 const std::string& msg,
+                                                 const std::vector<std::pair<std::string, std::string>>& aliases) {
+    if (const auto pos = msg.find("knots["); pos != std::string::npos) {
+      const std::size_t k = std::strtoul(msg.c_str() + pos + 6, nullptr, 10);
+      if (k < knot_maps.size()) fail_validation({&knot_maps[k]}, msg);
+    }
+    fail_validation({&m}, msg, aliases);
+  }
+
+  std::vector<Knot> read_knots(const MapView& m, std::vector<MapView>& maps) const {
+    std::vector<Knot> knots;
+    const auto* e = m.find("knots");
+    if (!e) return knots;
+    if (!e->value.IsSequence())
+      ctx_.fail(e->value, fmt::format("{}: expected a list of knots [{{dx, dy, sigma, flux}}, ...], found {}",
+                                      m.child("knots"), describe(e->value)));
+    const std::vector<std::string> allowed = keys_of(knot_params());
+    for (std::size_t k = 0; k < e->value.size(); ++k) {
+      maps.emplace_back(ctx_, e->value[k], fmt::format("{}[{}]", m.child("knots"), k), "a map {dx, dy, sigma, flux}");
+      maps.back().allow_only(allowed, "knot parameter");
+      Knot knot;
+      read_params(maps.back(), "a knot", knot_params(), allowed, knot);
+      knots.push_back(knot);
+    }
+    return knots;
+  }
+
+  static const Sersic& host(const LightProfile& p) {
+    if (const auto* s = std::get_if<Sersic>(&p)) return *s;
+    return std::get<ClumpySersic>(p).host;
+  }
+
+  static void set_amp(LightProfile& p, double amp) {
+    std::visit(
+        [amp](auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, ClumpySersic>)
+            v.host.amp = amp;
+          else
+            v.amp = amp;
+        },
+        p);
+  }
+
+  void read_z_source_convention(Scene& scene) const {
+    if (const auto* e = root_.find("z_source_convention")) {
+      scene.z_source_convention = read_number(ctx_, e->value, "z_source_convention");
+      if (!(scene.z_source_convention > last_lens_->z))
+        ctx_.fail(e->value, fmt::format("z_source_convention = {}: must be > every lens redshift (largest: {} = {})",
+                                        e->value.Scalar(), last_lens_->path, last_lens_->z));
+    } else {
+      scene.z_source_convention = last_source_->z;
+      if (!(scene.z_source_convention > last_lens_->z))
+        ctx_.fail(last_lens_->node,
+                  fmt::format("{} = {} is behind every source; z_source_convention (default: the largest source "
+                              "redshift, {} = {}) must be > every lens redshift: set z_source_convention",
+                              last_lens_->path, last_lens_->z, last_source_->path, last_source_->z));
+    }
+  }
+
+  const Context& ctx_;
+  MapView root_;
+  std::optional<double> zero_point_;
+  std::optional<LocatedZ> first_lens_, last_lens_, last_source_;
+};
+
+}  // namespace
+
+SceneFile parse_scene_yaml(const std::string& yaml_text, const std::string& source_name) {
+  const Context ctx(source_name);
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    ctx.fail_at_line(e.mark.line, "YAML syntax error: " + e.msg);
+  }
+  if (docs.size() > 1)
+    ctx.fail(docs[1], fmt::format("a scene file holds one YAML document, found {} (separated by ---)", docs.size()));
+  const YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
+  if (root.IsNull())
+    throw ConfigError(source_name + ": the scene is empty; it needs at least grid, lens and source_light");
+  SceneFile f = SceneParser(ctx, root).parse();
+  f.path = source_name;
+  return f;
+}
+
+SceneFile load_scene_yaml(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw IoError(fmt::format("scene file '{}' is a folder", path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("cannot open scene file '{}': {}", path, std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw IoError(fmt::format("cannot read scene file '{}'", path));
+  return parse_scene_yaml(text.str(), path);
+}
+
+}  // namespace lensforge
