@@ -23,7 +23,14 @@ struct SersicConstants {
   double half_inv_n = 0.5;  ///< 1 / (2 n)
   double t_min = 0.0;       ///< (R floor / R_sersic)^2
   double t_max = 0.0;       ///< (R cut / R_sersic)^2
+  /// (R / R_sersic)^2 beyond which I < kNegligible * amp: a batch whose points all lie beyond it
+  /// is skipped (the values dropped are below float resolution of any pixel the profile touches).
+  double t_negligible = 0.0;
 };
+
+/// Surface brightness, relative to the profile's amp (Sersic) or peak (Gaussian), below which a
+/// whole batch of points may be skipped.
+constexpr double kNegligible = 1e-9;
 
 /// I = norm exp(-(u^2 + v^2)), (u, v) in units of sqrt(2) sigma, norm = amp / (2 pi sigma^2).
 struct GaussianConstants {
