@@ -52,6 +52,16 @@ struct Observation {
   ArtefactReport artefacts;
 };
 
+/// How the output unit relates to electrons per second in one band.
+struct UnitConversion {
+  double scale = 1;       ///< output units per (e-/s)
+  double zero_point = 0;  ///< AB magnitude of a source whose total is 1 output unit
+};
+
+/// The conversion of `options.unit` in `band` (the formulas of OutputUnit); also what observe()
+/// uses, so a noiseless image times `scale` is in the unit of the noisy one.
+UnitConversion output_unit_conversion(const Band& band, const NoiseOptions& options);
+
 // ---- stages (free functions, also used by observe()) ----------------------------------------
 
 /// E = max(rate + sky + dark, 0) * t per pixel, in electrons; 0 where the mask has DEAD or
