@@ -474,6 +474,10 @@ TEST(SceneYamlErrors, MagnitudesForTheWrongBandsOrSurvey) {
   EXPECT_EQ(survey_error(no_flat, survey_bands("HSC", {"g", "r"}), {"g"}),
             "scene.yaml:9: source_light[0].magnitudes: no magnitudes for survey HSC (given for: euclid, LSST); add a "
             "group HSC with the bands g, r");
+  // Nothing to rescale: magnitudes on an entry without light.
+  EXPECT_EQ(survey_error(edit("amp: 20,", "amp: 0,", kColours), kEuclid, {"VIS"}),
+            "scene.yaml:7: lens_light[0].magnitudes: the entry's amp/flux gives no light, so there is no shape to "
+            "rescale to the magnitudes; give it a positive amp, flux or magnitude");
   // An observed band that is not the survey's.
   EXPECT_EQ(survey_error(kColours, kEuclid, {"VIS", "K"}), "survey Euclid has no band 'K'; its bands: VIS, Y, J, H");
 }

@@ -1,7 +1,5 @@
 #include "lensforge/sim/app/render_command.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <memory>

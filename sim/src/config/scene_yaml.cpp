@@ -751,6 +751,10 @@ Scene scene_for_survey(const SceneFile& f, const std::vector<Band>& survey_bands
         group = e.survey;
       }
       const std::string at = lm.component + ".magnitudes" + (group.empty() ? "" : "." + group);
+      if (!c.magnitudes.empty() && !(total_flux(c.profile) > 0.0))
+        fail(lm.line, fmt::format("{}: the entry's amp/flux gives no light, so there is no shape to rescale to the "
+                                  "magnitudes; give it a positive amp, flux or magnitude",
+                                  at));
       if (c.magnitudes.empty())
         fail(lm.line, fmt::format("{}: no magnitudes for survey {} (given for: {}); add a group {} with the bands {}",
                                   at, survey, join(other_groups), survey, join(names)));
