@@ -277,3 +277,23 @@ TEST(LightProfile, NamesAndValidation) {
   EXPECT_EQ(validate(ClumpySersic{Sersic{}, {Knot{0.0, 0.0, 0.1, -1.0}}}),
             "CLUMPY_SERSIC: knots[0].flux = -1 must be >= 0 and finite");
 }
+
+TEST(LightProfile, FloatBatchesSkipOnlyNegligibleLight) {
+  // A float32 batch whose points all lie where I < 1e-9 amp is skipped (left at 0); the float64
+  // path keeps the exact (tiny) values; a batch with one near point is evaluated everywhere.
+  const Sersic s{2.0, 0.15, 1.5, 0.1, -0.1, 0.3, -0.2};
+  std::vector<float> xf(64), yf(64, -0.2f), out_far(64, 0.0f), out_mixed(64, 0.0f);
+  std::vector<double> xd(64), yd(64, -0.2), out_d(64, 0.0);
+  for (int k = 0; k < 64; ++k) xd[k] = xf[k] = 6.0f + 0.1f * k;  // >= 38 R_sersic away
+  add_surface_brightness(s, xf.data(), yf.data(), out_far.data(), xf.size());
+  add_surface_brightness(s, xd.data(), yd.data(), out_d.data(), xd.size());
+  for (int k = 0; k < 64; ++k) {
+    EXPECT_EQ(out_far[k], 0.0f);
+    EXPECT_GT(out_d[k], 0.0);
+    EXPECT_LT(out_d[k], 1e-9 * s.amp);
+  }
+  xf[0] = 0.3f;  // the centre
+  add_surface_brightness(s, xf.data(), yf.data(), out_mixed.data(), xf.size());
+  EXPECT_GT(out_mixed[63], 0.0f);
+  EXPECT_NEAR(out_mixed[63], out_d[63], 1e-5 * out_d[63]);
+}

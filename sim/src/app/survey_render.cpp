@@ -212,7 +212,7 @@ std::vector<FitsCard> band_cards(const Band& b, const OutputSettings& s) {
 
 /// The HDUs of one band: B, and B_NOISELESS, B_SIGMA, B_MASK when there is noise.
 std::vector<FitsImageHdu> band_hdus(const Band& b, const BandObservation& o, const OutputSettings& s) {
-  const UnitConversion conv = output_unit_conversion(b, s.noise_options);
+  const OutputScale conv = output_scale(b, s.noise_options);
   const std::vector<FitsCard> common = band_cards(b, s);
   const FitsWcs wcs{0.0, 0.0, b.pixel_scale};
   std::vector<FitsImageHdu> hdus;
@@ -305,7 +305,7 @@ void write_preview(const std::string& path, const SurveyPreset& preset, const st
 // ---- summary ------------------------------------------------------------------------------------
 
 std::string band_summary(const Band& b, const BandObservation& o, const OutputSettings& s) {
-  const UnitConversion conv = output_unit_conversion(b, s.noise_options);
+  const OutputScale conv = output_scale(b, s.noise_options);
   const double total = o.noiseless.cast<double>().sum() * conv.scale;
   std::string line = fmt::format("  {:<5} {}x{} px of {}\", PSF {} {}\"; noiseless total {:.5g} {}", b.name, b.nx,
                                  b.ny, b.pixel_scale, psf_type_name(b.psf.type), b.psf.fwhm, total, s.unit.bunit);
@@ -401,7 +401,7 @@ int run_survey_render(const RenderCommandArgs& args, const SurveyRenderArgs& sa,
     for (std::size_t k = 0; k < bands.size(); ++k) {
       auto h = band_hdus(bands[k], obs[k], settings);
       band_images.push_back(h.front());
-      zero_points.push_back(output_unit_conversion(bands[k], settings.noise_options).zero_point);
+      zero_points.push_back(output_scale(bands[k], settings.noise_options).zero_point);
       for (auto& x : h) hdus.push_back(std::move(x));
     }
     write_fits(args.output_path, hdus);

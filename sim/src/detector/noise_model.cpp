@@ -25,17 +25,6 @@ std::string NoiseOptions::validate() const {
   return detail::check_closed("flux_zero_point", flux_zero_point, 0.0, 40.0, "mag");
 }
 
-UnitConversion output_unit_conversion(const Band& band, const NoiseOptions& options) {
-  const double t = band.total_exposure_time();
-  switch (options.unit) {
-    case OutputUnit::ELECTRONS_PER_S: return {1.0, band.zero_point};
-    case OutputUnit::ADU: return {t / band.gain, band.zero_point + 2.5 * std::log10(t / band.gain)};
-    case OutputUnit::ZERO_POINT_FLUX:
-      return {std::pow(10.0, -0.4 * (band.zero_point - options.flux_zero_point)), options.flux_zero_point};
-  }
-  throw ConfigError("noise options: unknown output unit");
-}
-
 ImageD expected_electrons(const ImageF& rate, const Band& band, const Mask& mask) {
   const double t = band.total_exposure_time(), bkg = band.background_rate();
   constexpr std::uint16_t kEmpty = MaskBit::DEAD | MaskBit::BAD_COLUMN;
@@ -98,15 +87,32 @@ void check_inputs(const ImageF& rate, const Band& band, const NoiseOptions& opti
   if (rate.size() == 0) throw ConfigError("noise model: the input image is empty");
 }
 
+}  // namespace detail
+
+OutputScale output_scale(const Band& band, const NoiseOptions& options) {
+  const double t = band.total_exposure_time();
+  switch (options.unit) {
+    case OutputUnit::ADU:
+      return {t / band.gain, band.zero_point + 2.5 * std::log10(t / band.gain)};
+    case OutputUnit::ZERO_POINT_FLUX:
+      return {std::pow(10.0, -0.4 * (band.zero_point - options.flux_zero_point)), options.flux_zero_point};
+    case OutputUnit::ELECTRONS_PER_S:
+      break;
+  }
+  return {1.0, band.zero_point};
+}
+
+namespace detail {
+
 Observation finish_observation(const ImageD& counts, const ImageD& expected, Mask mask, const Band& band,
                                const NoiseOptions& options) {
   Observation obs;
   const double t = band.total_exposure_time();
   obs.exposure_time = t;
   obs.unit = options.unit;
-  const UnitConversion conv = output_unit_conversion(band, options);
-  obs.scale = conv.scale;
-  obs.zero_point = conv.zero_point;
+  const OutputScale out = output_scale(band, options);
+  obs.scale = out.scale;
+  obs.zero_point = out.zero_point;
   const double bkg_e = options.subtract_background ? band.background_rate() * t : 0.0;
   obs.background = band.background_rate() * obs.scale;
   const double to_out = obs.scale / t, read_var = band.n_exposures * band.read_noise * band.read_noise;

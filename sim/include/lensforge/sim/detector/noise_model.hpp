@@ -39,6 +39,14 @@ struct NoiseOptions {
   std::string validate() const;
 };
 
+/// How e-/s convert to the output unit: value_out = scale * value_e_per_s, and zero_point is the
+/// AB magnitude of a source totalling 1 output unit.
+struct OutputScale {
+  double scale = 1.0;
+  double zero_point = 0.0;
+};
+OutputScale output_scale(const Band& band, const NoiseOptions& options);
+
 struct Observation {
   ImageF image;            ///< noisy image in `unit`
   ImageF sigma;            ///< expected 1-sigma noise per pixel, same unit
@@ -51,16 +59,6 @@ struct Observation {
   double saturation_lost = 0; ///< electrons that bled off the top/bottom edge of the image
   ArtefactReport artefacts;
 };
-
-/// How the output unit relates to electrons per second in one band.
-struct UnitConversion {
-  double scale = 1;       ///< output units per (e-/s)
-  double zero_point = 0;  ///< AB magnitude of a source whose total is 1 output unit
-};
-
-/// The conversion of `options.unit` in `band` (the formulas of OutputUnit); also what observe()
-/// uses, so a noiseless image times `scale` is in the unit of the noisy one.
-UnitConversion output_unit_conversion(const Band& band, const NoiseOptions& options);
 
 // ---- stages (free functions, also used by observe()) ----------------------------------------
 
