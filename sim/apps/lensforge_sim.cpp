@@ -10,6 +10,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "lensforge/sim/app/export_fits_command.hpp"
+#include "lensforge/sim/app/gallery_command.hpp"
+#include "lensforge/sim/app/inspect_command.hpp"
 #include "lensforge/sim/app/render_command.hpp"
 
 namespace {
@@ -82,6 +85,63 @@ CLI::App* add_render(CLI::App& app, lensforge::RenderCommandArgs& a, lensforge::
   return cmd;
 }
 
+CLI::App* add_inspect(CLI::App& app, lensforge::InspectCommandArgs& a) {
+  CLI::App* cmd = app.add_subcommand("inspect", "Summarise a data set (HDF5): versions, bands, planes, images, labels.");
+  cmd->add_option("FILE", a.path, "Data set (.h5; an interrupted run's .h5.partial also works)")->required();
+  cmd->footer(
+      "Prints one 'key: value' line each: schema and software version, creation time, seed, images written and\n"
+      "whether the file is complete, compression, bands (shape rows x columns, unit, zero point, pixel scale,\n"
+      "exposure time, PSF FWHM), planes, labels (min/mean/max of numeric ones), counts by class and subtype.\n"
+      "Reads no images.\n"
+      "Example:\n  lensforge-sim inspect out/train.h5\n"
+      "Exit status: 0 done; 2 missing, damaged or non-lensforge file; 1 unexpected failure.");
+  return cmd;
+}
+
+CLI::App* add_gallery(CLI::App& app, lensforge::GalleryCommandArgs& a, std::string& bands) {
+  CLI::App* cmd = app.add_subcommand("gallery", "Write a PNG grid of a data set's images.");
+  cmd->add_option("FILE", a.path, "Data set (.h5)")->required();
+  cmd->add_option("-o,--output", a.output_path, "PNG to write (.png)")->required();
+  cmd->add_option("--n", a.n, "Number of images (tiles), at most 1024")->check(CLI::Range(1, 1024))->capture_default_str();
+  cmd->add_option("--bands", bands,
+                  "One band (grey) or three R,G,B, e.g. i,r,g [default: the first band if the file has fewer than "
+                  "three, else the last three in reverse order]");
+  cmd->add_option("--first", a.first, "Index of the first image")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_flag("--overwrite", a.overwrite, "Replace an existing PNG (refused otherwise)");
+  cmd->footer(
+      "Tiles run left to right, top to bottom, y up; each band asinh-stretched per tile. No text: with an int64\n"
+      "label 'class' each tile has a frame, green for a lens (class >= 1), red for a non-lens (class 0); grey without.\n"
+      "Example:\n  lensforge-sim gallery out/train.h5 -o out/grid.png --n 25 --bands i,r,g\n"
+      "Exit status: 0 done; 2 bad arguments or input file (nothing written); 1 unexpected failure.");
+  return cmd;
+}
+
+CLI::App* add_export_fits(CLI::App& app, lensforge::ExportFitsCommandArgs& a) {
+  CLI::App* cmd = app.add_subcommand("export-fits", "Write chosen images of a data set as multi-extension FITS files.");
+  cmd->add_option("FILE", a.path, "Data set (.h5)")->required();
+  cmd->add_option("--indices", a.indices, "Image indices and inclusive ranges, e.g. 3,7,10-12")->required();
+  cmd->add_option("-o,--output", a.output_dir, "Folder for the FITS files (created if missing)")->required();
+  cmd->add_flag("--overwrite", a.overwrite, "Replace existing FITS files (refused otherwise)");
+  cmd->footer(
+      "One file per index, DIR/<stem>_<index>.fits: one image HDU per band (EXTNAME = band) with BUNIT, MAGZP,\n"
+      "PIXSCALE, EXPTIME, PSFFWHM, a TAN WCS, and the image's labels as header cards.\n"
+      "Example:\n  lensforge-sim export-fits out/train.h5 --indices 3,7,10-12 -o out/fits\n"
+      "Exit status: 0 done; 2 bad arguments, input file or existing outputs (nothing written); 1 unexpected failure\n"
+      "(files of this run removed).");
+  return cmd;
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t comma = s.find(',', pos);
+    out.push_back(s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    if (comma == std::string::npos) return out;
+    pos = comma + 1;
+  }
+}
+
 bool is_command(const CLI::App& app, const std::string& name) {
   for (const CLI::App* cmd : app.get_subcommands([](const CLI::App*) { return true; }))
     if (cmd->check_name(name)) return true;
@@ -100,9 +160,16 @@ int main(int argc, char** argv) {
   lensforge::SurveyRenderArgs survey_args;
   RenderFlags flags;
   const CLI::App* render = add_render(app, render_args, survey_args, flags);
+  lensforge::InspectCommandArgs inspect_args;
+  const CLI::App* inspect = add_inspect(app, inspect_args);
+  lensforge::GalleryCommandArgs gallery_args;
+  std::string gallery_bands;
+  const CLI::App* gallery = add_gallery(app, gallery_args, gallery_bands);
+  lensforge::ExportFitsCommandArgs export_args;
+  const CLI::App* export_fits = add_export_fits(app, export_args);
 
   if (argc > 1 && argv[1][0] != '-' && !is_command(app, argv[1])) {
-    std::cerr << "lensforge-sim: error: unknown command '" << argv[1] << "'; available: render (see lensforge-sim --help)"
+    std::cerr << "lensforge-sim: error: unknown command '" << argv[1] << "'; available: render, inspect, gallery, export-fits (see lensforge-sim --help)"
               << std::endl;
     return lensforge::kExitBadInput;
   }
@@ -110,8 +177,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::cerr << "lensforge-sim: error: " << e.what() << " (see lensforge-sim " << (render->parsed() ? "render " : "")
-              << "--help)" << std::endl;
+    std::string help = "lensforge-sim ";
+    for (const CLI::App* cmd : {render, inspect, gallery, export_fits})
+      if (cmd->parsed()) help += cmd->get_name() + " ";
+    std::cerr << "lensforge-sim: error: " << e.what() << " (see " << help << "--help)" << std::endl;
     return lensforge::kExitBadInput;
   }
 
@@ -126,6 +195,13 @@ int main(int argc, char** argv) {
       }
       return lensforge::run_render_command(render_args, std::cout, std::cerr);
     }
+    if (app.got_subcommand("inspect")) return lensforge::run_inspect_command(inspect_args, std::cout, std::cerr);
+    if (app.got_subcommand("gallery")) {
+      if (!gallery_bands.empty()) gallery_args.bands = split_commas(gallery_bands);
+      return lensforge::run_gallery_command(gallery_args, std::cout, std::cerr);
+    }
+    if (app.got_subcommand("export-fits"))
+      return lensforge::run_export_fits_command(export_args, std::cout, std::cerr);
   } catch (const std::exception& e) {
     std::cerr << "lensforge-sim: error: " << e.what() << std::endl;
   }

@@ -1,6 +1,8 @@
 #pragma once
 // Pieces shared by the lensforge-sim commands (internal to sim/src/app).
+#include <algorithm>
 #include <initializer_list>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -9,7 +11,7 @@
 
 namespace lensforge::app {
 
-/// A problem with the arguments or the scene: reported, exit status 2, nothing written.
+/// A problem with the arguments or the input: reported, exit status 2, nothing written.
 struct BadInput : Error {
   using Error::Error;
 };
@@ -28,5 +30,11 @@ std::string one_line(std::string s);
 
 /// "A, B, C" from the HDUs' EXTNAMEs.
 std::string hdu_list(const std::vector<FitsImageHdu>& hdus);
+
+/// Writes "lensforge-sim: error: <msg>" as one line to `err` and returns `status`.
+inline int report_error(std::ostream& err, std::string msg, int status) {
+  err << "lensforge-sim: error: " << one_line(std::move(msg)) << std::endl;
+  return status;
+}
 
 }  // namespace lensforge::app

@@ -9,18 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "lensforge/sim/app/exit_status.hpp"
 #include "lensforge/sim/config/scene_yaml.hpp"
 #include "lensforge/sim/io/fits.hpp"
 #include "lensforge/sim/render/renderer.hpp"
 
 namespace lensforge {
-
-/// Exit status of the lensforge-sim commands.
-enum ExitStatus : int {
-  kExitOk = 0,        ///< done
-  kExitFailure = 1,   ///< unexpected failure (I/O error while writing, out of memory, bug)
-  kExitBadInput = 2,  ///< bad scene, bad arguments or refused output; nothing was written
-};
 
 /// Observing the scene through a survey's bands (`render --survey`).
 ///
