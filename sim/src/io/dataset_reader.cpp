@@ -91,7 +91,7 @@ DatasetReader::DatasetReader(const std::string& path, const ReaderOptions& optio
   if (is_h5 < 0) c.fail_h5("cannot read");
   if (is_h5 == 0) c.fail("not an HDF5 file");
   m.file = H5File(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
-  if (!m.file.valid()) c.fail_h5("cannot open the HDF5 file (truncated or damaged?)");
+  if (!m.file.valid()) c.fail_open("HDF5 cannot open it", "");
   m.layout = read_layout(c, m.file.get());
   if (!m.layout.complete && !options.allow_incomplete)
     c.fail(fmt::format("incomplete data set ({} of {} images written): its run was interrupted; resume it, or open "

@@ -340,7 +340,7 @@ DatasetWriter DatasetWriter::create(const std::string& final_path, const Dataset
   auto impl = std::make_unique<Impl>(final_path, schema, run, options);
   const H5Context& c = impl->ctx;
   impl->file = H5File(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
-  if (!impl->file.valid()) c.fail_h5("cannot create");
+  if (!impl->file.valid()) c.fail_open("cannot create", "");
   try {
     create_layout(c, impl->file.get(), schema, run, options);
     impl->open_datasets();
@@ -374,7 +374,7 @@ DatasetWriter DatasetWriter::resume(const std::string& final_path, const Dataset
   const H5Context& c = impl->ctx;
   if (H5Fis_hdf5(partial.c_str()) <= 0) c.fail("cannot resume: not an HDF5 file; remove it to start again");
   impl->file = H5File(H5Fopen(partial.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
-  if (!impl->file.valid()) c.fail_h5("cannot resume: HDF5 cannot open it (damaged?); remove it to start again");
+  if (!impl->file.valid()) c.fail_open("cannot resume: HDF5 cannot open it", "remove it to start again");
 
   const StoredLayout stored = read_layout(c, impl->file.get());
   auto refuse = [&](const std::string& why) { c.fail("cannot resume: " + why); };

@@ -115,6 +115,16 @@ void H5Context::fail_h5(const std::string& what) const {
   throw IoError(fmt::format("'{}': {}: {}", path_, what, h5_error_text()));
 }
 
+void H5Context::fail_open(const std::string& what, const std::string& if_damaged) const {
+  const std::string text = h5_error_text();
+  std::string msg = fmt::format("'{}': {}: {}", path_, what, text);
+  if (text.find("unable to lock file") != std::string::npos)
+    msg += "; the file is locked by another process (a writer still running?)";
+  else if (!if_damaged.empty())
+    msg += "; " + if_damaged;
+  throw IoError(msg);
+}
+
 void H5Context::fail(const std::string& what) const { throw IoError(fmt::format("'{}': {}", path_, what)); }
 
 bool has_attr(const H5Context& c, hid_t obj, const char* name) {

@@ -77,6 +77,10 @@ class H5Context {
 
   /// Throws IoError "'<path>': <what>: <HDF5 error text>".
   [[noreturn]] void fail_h5(const std::string& what) const;
+  /// For a failed H5Fopen/H5Fcreate: throws IoError "'<path>': <what>: <HDF5 error text>", then
+  /// "; the file is locked by another process (a writer still running?)" when HDF5's file lock
+  /// refused it, else "; <if_damaged>" when that is not empty.
+  [[noreturn]] void fail_open(const std::string& what, const std::string& if_damaged) const;
   /// Throws IoError "'<path>': <what>" (errors found by lensforge itself).
   [[noreturn]] void fail(const std::string& what) const;
   /// Returns id, or throws via fail_h5 if it is negative.
