@@ -159,12 +159,16 @@ std::string describe(const Distribution& d, const std::vector<Catalog>& catalogs
       d);
 }
 
+std::string Support::text() const {
+  return fmt::format("{}{}, {}{}", lo_open ? "(" : "[", lo, hi, hi_open ? ")" : "]");
+}
+
 Support support(const Distribution& d, const std::vector<Catalog>& catalogs) {
   return std::visit(Overloaded{[](const FixedValue& f) { return Support{f.value, f.value}; },
-                               [](const UniformDist& u) { return Support{u.min, u.max}; },
-                               [](const NormalDist&) { return Support{-kInf, kInf}; },
+                               [](const UniformDist& u) { return Support{u.min, u.max, false, true}; },
+                               [](const NormalDist&) { return Support{-kInf, kInf, true, true}; },
                                [](const TruncatedNormalDist& t) { return Support{t.min, t.max}; },
-                               [](const LogNormalDist&) { return Support{0.0, kInf}; },
+                               [](const LogNormalDist&) { return Support{0.0, kInf, true, true}; },
                                [](const PowerLawDist& p) { return Support{p.min, p.max}; },
                                [](const ChoiceDist& c) {
                                  Support s{kInf, -kInf};

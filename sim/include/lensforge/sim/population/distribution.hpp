@@ -91,11 +91,15 @@ std::string validate(const Distribution& d, const std::vector<Catalog>& catalogs
 /// Short text for messages: "uniform(0.2, 0.8)", "catalog lenses.z_lens", ...
 std::string describe(const Distribution& d, const std::vector<Catalog>& catalogs);
 
-/// The interval every draw lies in: [lo, hi] (a continuous distribution's open ends are reported
-/// closed; unbounded sides are -inf / +inf). Catalog columns: their smallest and largest value.
+/// The interval every draw lies in; an open end is never drawn (unbounded sides: -inf / +inf,
+/// open). Catalog columns: their smallest and largest value.
 struct Support {
   double lo = 0.0;
   double hi = 0.0;
+  bool lo_open = false;
+  bool hi_open = false;
+  /// "[0.2, 0.8)", "(-inf, inf)", ...
+  std::string text() const;
 };
 Support support(const Distribution& d, const std::vector<Catalog>& catalogs);
 
