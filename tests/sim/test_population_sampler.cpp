@@ -448,6 +448,25 @@ TEST_F(PopulationSampler, CriterionRedrawsOrRelabels) {
   EXPECT_EQ(redrawn, 2);
 }
 
+TEST_F(PopulationSampler, WithoutNoiseTheCriterionUsesTheExpectedSigma) {
+  // noise: false -> no sigma map; the criterion compares the source with the noise the detector
+  // would add: sigma = sqrt((noiseless + sky + dark) t + n_exp read^2) / t (detector/noise_model.hpp).
+  const GeneratorConfig c = config(lens_class(1.0), replace(kHeader, "noise: true", "noise: false"));
+  const SampleResult r = make_sample(c, make_observer(c), 8, 0);
+  const BandObservation& b = r.bands[0];
+  EXPECT_EQ(b.observed.image.size(), 0);
+  const Band& vis = c.bands[0];
+  const double t = vis.total_exposure_time();
+  int pixels = 0;
+  for (Eigen::Index k = 0; k < b.source.size(); ++k) {
+    const float sigma = float(
+        std::sqrt((double(b.noiseless.data()[k]) + vis.background_rate()) * t + vis.n_exposures * vis.read_noise * vis.read_noise) / t);
+    pixels += b.source.data()[k] > sigma;  // sigma map images are float32
+  }
+  EXPECT_GT(pixels, 0);
+  EXPECT_EQ(integer(c, r, "lensed_pixels"), pixels);
+}
+
 TEST_F(PopulationSampler, ConvergenceMapOfARoundLens) {
   // Round SIE (q = 1) + shear: kappa = theta_E / (2 r) at the image-plane position (shear adds none).
   const GeneratorConfig c = config(lens_class(1.0, "{dist: uniform, min: 0, max: 0.5}", "1"));
