@@ -281,6 +281,26 @@ TEST(LightProfile, NamesAndValidation) {
             "CLUMPY_SERSIC: knots[0].flux = -1 must be >= 0 and finite");
 }
 
+TEST(LightProfile, FloatBatchesSkipOnlyNegligibleLight) {
+  // A float32 batch whose points all lie where I < 1e-9 amp is skipped (left at 0); the float64
+  // path keeps the exact (tiny) values; a batch with one near point is evaluated everywhere.
+  const Sersic s{2.0, 0.15, 1.5, 0.1, -0.1, 0.3, -0.2};
+  std::vector<float> xf(64), yf(64, -0.2f), out_far(64, 0.0f), out_mixed(64, 0.0f);
+  std::vector<double> xd(64), yd(64, -0.2), out_d(64, 0.0);
+  for (int k = 0; k < 64; ++k) xd[k] = xf[k] = 6.0f + 0.1f * k;  // >= 38 R_sersic away
+  add_surface_brightness(s, xf.data(), yf.data(), out_far.data(), xf.size());
+  add_surface_brightness(s, xd.data(), yd.data(), out_d.data(), xd.size());
+  for (int k = 0; k < 64; ++k) {
+    EXPECT_EQ(out_far[k], 0.0f);
+    EXPECT_GT(out_d[k], 0.0);
+    EXPECT_LT(out_d[k], 1e-9 * s.amp);
+  }
+  xf[0] = 0.3f;  // the centre
+  add_surface_brightness(s, xf.data(), yf.data(), out_mixed.data(), xf.size());
+  EXPECT_GT(out_mixed[63], 0.0f);
+  EXPECT_NEAR(out_mixed[63], out_d[63], 1e-5 * out_d[63]);
+}
+
 // ---- SPIRAL and RING (hard negatives) ---------------------------------------------------------
 
 namespace {
@@ -398,4 +418,29 @@ TEST(LightProfile, SpiralAndRingNamesAndValidation) {
   EXPECT_EQ(validate(Ring{1.0, 0.5, 0.0}), "RING: sigma = 0 must be > 0 and finite (arcsec)");
   EXPECT_EQ(validate(Ring{1.0, 0.5, 0.1, 0.8, 0.6}), "RING: |e| = hypot(e1, e2) = 1 must be < 1");
   EXPECT_EQ(validate(Ring{-1.0}), "RING: amp = -1 must be >= 0 and finite");
+}
+
+TEST(LightProfile, SpiralAndRingFloatBatchesSkipOnlyNegligibleLight) {
+  // As for the Sersic: a float32 batch entirely where I < ~1e-9 amp is skipped, the float64 path
+  // keeps the tiny exact values, a batch with one near point is evaluated everywhere. Negligible
+  // beyond 13.4 R_sersic = 2.7" (circularised; 3.0" on the major axis) for the n = 1 disc, beyond
+  // R_ring + 6.4 sigma = 0.82" (circularised; the batch starts at 0.86") for the ring.
+  const Spiral sp{2.0, 0.2, 1.0, 0.1, 0.0, 0.0, 0.0, 2, 0.5, 0.3, 0.2, 0.0};
+  const Ring ring{2.0, 0.5, 0.05, 0.0, 0.1, 0.0, 0.0};
+  for (const auto& [p, x0] : {std::pair{LightProfile(sp), 3.2f}, std::pair{LightProfile(ring), 0.85f}}) {
+    SCOPED_TRACE(name(p));
+    std::vector<float> xf(64), yf(64, 0.0f), out_far(64, 0.0f), out_mixed(64, 0.0f);
+    std::vector<double> xd(64), yd(64, 0.0), out_d(64, 0.0);
+    for (int k = 0; k < 64; ++k) xd[k] = xf[k] = x0 + 0.002f * k;
+    add_surface_brightness(p, xf.data(), yf.data(), out_far.data(), xf.size());
+    add_surface_brightness(p, xd.data(), yd.data(), out_d.data(), xd.size());
+    for (int k = 0; k < 64; ++k) {
+      EXPECT_EQ(out_far[k], 0.0f);
+      EXPECT_GT(out_d[k], 0.0);
+      EXPECT_LT(out_d[k], 2e-9 * 2.0);  // (1 + arm amplitude) kNegligible amp at most
+    }
+    xf[0] = 0.45f;  // on the ring's crest, inside the disc
+    add_surface_brightness(p, xf.data(), yf.data(), out_mixed.data(), xf.size());
+    EXPECT_NEAR(out_mixed[10], out_d[10], 1e-4 * out_d[10]);
+  }
 }

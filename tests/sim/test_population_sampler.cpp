@@ -191,7 +191,9 @@ TEST_F(PopulationSampler, ClassFractionsHoldExactlyInEveryBlock) {
       }
       EXPECT_EQ(n, per_block) << "seed " << seed << ", block " << block;
       if (block == 0) first_block = order;
-      if (block == 1) EXPECT_NE(order, first_block);  // each block is shuffled on its own
+      if (block == 1) {
+        EXPECT_NE(order, first_block);  // each block is shuffled on its own
+      }
     }
   }
   // Quotas that are not whole numbers: the largest remainders get the places left over, ties to

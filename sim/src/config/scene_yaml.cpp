@@ -158,6 +158,12 @@ class MapView {
   std::vector<Entry> entries_;
 };
 
+bool equal_ignoring_case(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 /// Position of `word` as a whole word in `text`, or npos.
@@ -363,7 +369,7 @@ class SceneParser {
     if (const auto* e = root_.find("cosmology")) f.scene.cosmology = read_cosmology(e->value);
     f.options = read_options();
     read_lens(f.scene);
-    read_lights(f.scene);
+    read_lights(f);
     read_z_source_convention(f.scene);
     return f;
   }
@@ -469,15 +475,19 @@ class SceneParser {
                      [](const LensPlane& a, const LensPlane& b) { return a.z < b.z; });
   }
 
-  void read_lights(Scene& scene) {
+  void read_lights(SceneFile& f) {
+    Scene& scene = f.scene;
     const YAML::Node ll = list("lens_light", false, "");
-    for (std::size_t i = 0; i < ll.size(); ++i)
-      scene.lens_light.push_back(read_light(ll[i], fmt::format("lens_light[{}]", i), false));
+    for (std::size_t i = 0; i < ll.size(); ++i) {
+      f.lens_light_magnitudes.emplace_back();
+      scene.lens_light.push_back(read_light(ll[i], fmt::format("lens_light[{}]", i), false, f.lens_light_magnitudes.back()));
+    }
     const YAML::Node src =
         list("source_light", true, "a scene needs at least one source (source_light: [{type: SERSIC_ELLIPSE, z: ...}])");
     for (std::size_t i = 0; i < src.size(); ++i) {
       const std::string path = fmt::format("source_light[{}]", i);
-      scene.sources.push_back(read_light(src[i], path, true));
+      f.source_magnitudes.emplace_back();
+      scene.sources.push_back(read_light(src[i], path, true, f.source_magnitudes.back()));
       const double z = scene.sources.back().z;
       if (!(z > first_lens_->z))
         ctx_.fail(src[i]["z"], fmt::format("{}.z = {} is not behind the lens at z = {} ({}); a source needs z > {}",
@@ -487,7 +497,8 @@ class SceneParser {
     }
   }
 
-  LightComponent read_light(const YAML::Node& n, const std::string& path, bool is_source) const {
+  LightComponent read_light(const YAML::Node& n, const std::string& path, bool is_source,
+                            LightMagnitudes& magnitudes) const {
     const MapView m(ctx_, n, path, "a map {type: ..., parameters}");
     const LightType& t = lookup_type(m, light_types(), "light profile type");
     std::vector<std::string> params;
@@ -500,7 +511,7 @@ class SceneParser {
       case LightKind::Ring: params = keys_of(ring_params()); break;
       default: params = keys_of(sersic_params(t.elliptical)); break;
     }
-    std::vector<std::string> allowed = {"type", "z", "amp", "flux", "magnitude"};
+    std::vector<std::string> allowed = {"type", "z", "amp", "flux", "magnitude", "magnitudes"};
     allowed.insert(allowed.end(), params.begin(), params.end());
     if (t.kind == LightKind::ClumpySersic) allowed.push_back("knots");
     m.allow_only(allowed, "parameter of " + t.name);
@@ -588,7 +599,60 @@ class SceneParser {
     set_amp(c.profile, amp);
     if (const std::string msg = validate(c.profile); !msg.empty())
       fail_light_validation(m, knot_maps, msg, {{"amp", amp_key.key}});
+    magnitudes = read_magnitudes(m);
+    for (const BandMagnitude& b : magnitudes.entries)
+      if (b.survey.empty()) c.magnitudes[b.band] = b.magnitude;
     return c;
+  }
+
+  /// `magnitudes`: {band: mag, ...} (any survey) or {survey: {band: mag, ...}, ...}.
+  LightMagnitudes read_magnitudes(const MapView& light) const {
+    LightMagnitudes out;
+    out.component = light.path();
+    out.line = light.node().Mark().line + 1;
+    const auto* e = light.find("magnitudes");
+    if (!e) return out;
+    out.line = e->key_node.Mark().line + 1;
+    const std::string form =
+        "a map of AB magnitudes per band {VIS: 19.8, Y: 19.1, ...} or per survey {Euclid: {VIS: 19.8, ...}, ...}";
+    const MapView top(ctx_, e->value, light.child("magnitudes"), form);
+    if (top.entries().empty()) ctx_.fail(e->value, fmt::format("{}: empty; expected {}", top.path(), form));
+    const bool grouped = top.entries().front().value.IsMap();
+    auto read_bands = [&](const MapView& bands, const std::string& survey) {
+      if (bands.entries().empty())
+        ctx_.fail(bands.node(), fmt::format("{}: empty; expected band: AB magnitude pairs", bands.path()));
+      for (const auto& b : bands.entries()) {
+        if (b.value.IsMap())
+          ctx_.fail(b.value, fmt::format("{}: expected an AB magnitude, found a map (survey groups hold bands, "
+                                         "not further groups)", bands.child(b.key)));
+        const double mag = read_number(ctx_, b.value, bands.child(b.key));
+        out.entries.push_back({survey, b.key, mag, bands.child(b.key), b.value.Mark().line + 1});
+      }
+    };
+    if (!grouped) {
+      for (const auto& b : top.entries())
+        if (b.value.IsMap())
+          ctx_.fail(b.key_node, fmt::format("{}: a survey group among band magnitudes; give either band: magnitude "
+                                            "pairs (any survey) or survey: {{band: magnitude}} groups, not both",
+                                            top.child(b.key)));
+      read_bands(top, "");
+      return out;
+    }
+    for (std::size_t k = 0; k < top.entries().size(); ++k) {
+      const auto& g = top.entries()[k];
+      if (!g.value.IsMap())
+        ctx_.fail(g.value, fmt::format("{}: expected a map {{band: AB magnitude}} for survey {} like the groups "
+                                       "before it, found {}; give either band: magnitude pairs (any survey) or "
+                                       "survey: {{band: magnitude}} groups, not both",
+                                       top.child(g.key), g.key, describe(g.value)));
+      for (std::size_t j = 0; j < k; ++j)
+        if (equal_ignoring_case(top.entries()[j].key, g.key))
+          ctx_.fail(g.key_node, fmt::format("{}: survey {} is already given as {} on line {} (survey names ignore "
+                                            "case)", top.child(g.key), g.key, top.entries()[j].key,
+                                            top.entries()[j].key_node.Mark().line + 1));
+      read_bands(MapView(ctx_, g.value, top.child(g.key), "a map {band: AB magnitude}"), g.key);
+    }
+    return out;
   }
 
   /// A light profile's validate() message, pointed at knots[i] when it names a knot.
@@ -685,6 +749,63 @@ SceneFile load_scene_yaml(const std::string& path) {
   text << in.rdbuf();
   if (in.bad()) throw IoError(fmt::format("cannot read scene file '{}'", path));
   return parse_scene_yaml(text.str(), path);
+}
+
+Scene scene_for_survey(const SceneFile& f, const std::vector<Band>& survey_bands,
+                       const std::vector<std::string>& observed) {
+  const std::string survey = survey_bands.empty() ? std::string() : survey_bands.front().survey;
+  std::vector<std::string> names;
+  for (const Band& b : survey_bands) names.push_back(b.name);
+  auto is_band = [&](const std::string& name) { return std::find(names.begin(), names.end(), name) != names.end(); };
+  for (const std::string& o : observed)
+    if (!is_band(o)) throw ConfigError(fmt::format("survey {} has no band '{}'; its bands: {}", survey, o, join(names)));
+  auto fail = [&](int line, const std::string& text) {
+    throw ConfigError(fmt::format("{}:{}: {}", f.path, line, text));
+  };
+
+  Scene out = f.scene;
+  auto apply = [&](std::vector<LightComponent>& components, const std::vector<LightMagnitudes>& written) {
+    for (std::size_t i = 0; i < components.size() && i < written.size(); ++i) {
+      LightComponent& c = components[i];
+      const LightMagnitudes& lm = written[i];
+      c.magnitudes.clear();
+      if (lm.entries.empty()) {  // flat f_nu at the magnitude of the plain render, if it has one
+        const double total = total_flux(c.profile);
+        if (f.magnitude_zero_point && total > 0.0)
+          for (const std::string& o : observed) c.magnitudes[o] = *f.magnitude_zero_point - 2.5 * std::log10(total);
+        continue;
+      }
+      std::string group;  // the survey group used ("" for the flat form)
+      std::vector<std::string> other_groups;
+      for (const BandMagnitude& e : lm.entries) {
+        if (!e.survey.empty() && !equal_ignoring_case(e.survey, survey)) {
+          if (std::find(other_groups.begin(), other_groups.end(), e.survey) == other_groups.end())
+            other_groups.push_back(e.survey);
+          continue;
+        }
+        if (!is_band(e.band))
+          fail(e.line, fmt::format("{}: survey {} has no band '{}'; its bands: {}", e.key_path, survey, e.band,
+                                   join(names)));
+        c.magnitudes[e.band] = e.magnitude;
+        group = e.survey;
+      }
+      const std::string at = lm.component + ".magnitudes" + (group.empty() ? "" : "." + group);
+      if (!c.magnitudes.empty() && !(total_flux(c.profile) > 0.0))
+        fail(lm.line, fmt::format("{}: the entry's amp/flux gives no light, so there is no shape to rescale to the "
+                                  "magnitudes; give it a positive amp, flux or magnitude",
+                                  at));
+      if (c.magnitudes.empty())
+        fail(lm.line, fmt::format("{}: no magnitudes for survey {} (given for: {}); add a group {} with the bands {}",
+                                  at, survey, join(other_groups), survey, join(names)));
+      for (const std::string& o : observed)
+        if (!c.magnitudes.count(o))
+          fail(lm.line, fmt::format("{}: no magnitude for band {} (observed bands: {}); give one for every observed "
+                                    "band", at, o, join(observed)));
+    }
+  };
+  apply(out.lens_light, f.lens_light_magnitudes);
+  apply(out.sources, f.source_magnitudes);
+  return out;
 }
 
 }  // namespace lensforge

@@ -33,8 +33,11 @@ light_kernels::EllipseMap ellipse_map(double e1, double e2, double cx, double cy
 light_kernels::SersicConstants sersic_constants(const Sersic& s) {
   const double b_n = sersic_b_n(s.n_sersic);
   const double rmin = kSersicMinR / s.R_sersic;
+  // I / amp = exp(b_n (1 - p)) < kNegligible for p = (R/R_sersic)^(1/n) > 1 + ln(1/kNegligible)/b_n.
+  const double p_negligible = 1.0 + std::log(1.0 / light_kernels::kNegligible) / b_n;
+  const double t_negligible = std::min(std::pow(p_negligible, 2.0 * s.n_sersic), kSersicMaxRFrac * kSersicMaxRFrac);
   return {ellipse_map(s.e1, s.e2, s.center_x, s.center_y, s.R_sersic), s.amp, b_n, 0.5 / s.n_sersic, rmin * rmin,
-          kSersicMaxRFrac * kSersicMaxRFrac};
+          kSersicMaxRFrac * kSersicMaxRFrac, t_negligible};
 }
 
 light_kernels::GaussianConstants gaussian_constants(double amp, double sigma, double e1, double e2, double cx,
@@ -50,7 +53,10 @@ light_kernels::SpiralConstants spiral_constants(const Spiral& p) {
 }
 
 light_kernels::RingConstants ring_constants(const Ring& r) {
-  return {ellipse_map(r.e1, r.e2, r.center_x, r.center_y, 1.0), r.amp, r.R_ring, 0.5 / (r.sigma * r.sigma)};
+  // I / amp < kNegligible outside R = R_ring + sigma sqrt(2 ln(1/kNegligible)).
+  const double r_negligible = r.R_ring + r.sigma * std::sqrt(2.0 * std::log(1.0 / light_kernels::kNegligible));
+  return {ellipse_map(r.e1, r.e2, r.center_x, r.center_y, 1.0), r.amp, r.R_ring, 0.5 / (r.sigma * r.sigma),
+          r_negligible * r_negligible};
 }
 
 template <class T>

@@ -1,6 +1,7 @@
 // Batched spiral loop (compiled with -ffast-math: exp/log/cos/atan2 map to glibc's vector math).
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "light_kernels.hpp"
 
@@ -15,6 +16,9 @@ void add_spiral(const SpiralConstants& c, const T* __restrict x, const T* __rest
   const T amp = T(d.amp), b_n = T(d.b_n), k = T(d.half_inv_n), t_min = T(d.t_min), t_max = T(d.t_max);
   const T arms = T(c.arms), a = T(c.amplitude), winding = T(c.winding), c0 = T(c.c0), phase = T(c.phase);
   const T t_arm = T(c.t_arm);
+  // float32 path (images): skip a batch lying entirely where the disc is negligible (as the Sersic).
+  if constexpr (std::is_same_v<T, float>)
+    if (!any_within(d.map, x, y, n, T(d.t_negligible))) return;
   for (std::size_t i = 0; i < n; ++i) {
     const T dx = x[i] - cx, dy = y[i] - cy;
     const T u = m11 * dx + m12 * dy, v = m21 * dx + m22 * dy;
