@@ -240,6 +240,11 @@ TEST_F(PopulationSampler, LensesThatPassShowTheirSourceAndLabelsAgreeWithTheImag
     // plane: the convention redshift is the source's).
     const double theta_E = c.cosmology.sis_theta_E(num(c, r, "lens_sigma_v"), num(c, r, "lens_z"), num(c, r, "source1_z"));
     EXPECT_EQ(num(c, r, "lens_theta_E"), theta_E);
+    // ... which is 4 pi (sigma_v / c)^2 D_ls / D_s in arcsec.
+    const double v = num(c, r, "lens_sigma_v") / 299792.458;
+    const double ratio = c.cosmology.angular_diameter_distance(num(c, r, "lens_z"), num(c, r, "source1_z")) /
+                         c.cosmology.angular_diameter_distance(num(c, r, "source1_z"));
+    EXPECT_NEAR(theta_E, 4.0 * std::numbers::pi * v * v * ratio * (180.0 / std::numbers::pi * 3600.0), 1e-12 * theta_E);
     EXPECT_EQ(std::get<Sie>(r.scene.lens_planes[0].profiles[0]).theta_E, theta_E);
     EXPECT_EQ(r.scene.z_source_convention, num(c, r, "source1_z"));
     // Magnitudes: the deflector light is unlensed, so its image holds band.flux(mag): a Gaussian

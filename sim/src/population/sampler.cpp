@@ -4,10 +4,10 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "lensforge/sim/mass/ellipticity.hpp"
 #include "lensforge/sim/render/renderer.hpp"
