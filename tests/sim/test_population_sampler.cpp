@@ -510,4 +510,7 @@ TEST_F(PopulationSampler, LabelColumnsAreFixed) {
       EXPECT_EQ(r.labels[k].index(), std::size_t(cols[k].type)) << cols[k].name;
   }
   EXPECT_THROW(label_index(cols, "nope"), std::out_of_range);
+  // An observer of other bands is refused.
+  const SceneObserver vis_only({c.bands[0]}, c.observation);
+  EXPECT_THROW(make_sample(c, vis_only, 4, 0), std::invalid_argument);
 }

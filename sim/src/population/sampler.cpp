@@ -426,8 +426,10 @@ SceneObserver make_observer(const GeneratorConfig& config) { return SceneObserve
 
 SampleResult make_sample(const GeneratorConfig& config, const SceneObserver& observer, std::uint64_t seed,
                          std::uint64_t index) {
-  if (observer.bands().size() != config.bands.size())
-    throw std::invalid_argument("make_sample: the observer's bands are not the config's (use make_observer)");
+  bool same_bands = observer.bands().size() == config.bands.size();
+  for (std::size_t k = 0; same_bands && k < config.bands.size(); ++k)
+    same_bands = observer.bands()[k].name == config.bands[k].name;
+  if (!same_bands) throw std::invalid_argument("make_sample: the observer's bands are not the config's (use make_observer)");
   const std::vector<LabelColumn> columns = label_columns(config);
   SampleResult r;
   r.index = index;
