@@ -54,7 +54,7 @@ void expect_error(const std::string& yaml, std::initializer_list<std::string> pa
 }
 
 const std::string kMassTypes = "SIE, SIS, EPL, NFW, POINT_MASS, SHEAR, CONVERGENCE";
-const std::string kLightTypes = "SERSIC, SERSIC_ELLIPSE, GAUSSIAN, GAUSSIAN_ELLIPSE, CLUMPY_SERSIC";
+const std::string kLightTypes = "SERSIC, SERSIC_ELLIPSE, GAUSSIAN, GAUSSIAN_ELLIPSE, CLUMPY_SERSIC, SPIRAL, RING";
 
 }  // namespace
 
@@ -219,6 +219,30 @@ TEST(SceneYaml, RoundProfilesAndClumpySources) {
   EXPECT_EQ(clumpy.knots[0].flux, 2.5);
 }
 
+TEST(SceneYaml, SpiralAndRingProfiles) {
+  // Hard-negative light types: a spiral lens-light stand-in and a ring source, set by flux.
+  const SceneFile f = parse_scene_yaml(
+      edit("{type: SERSIC_ELLIPSE, amp: 20, R_sersic: 0.8, n_sersic: 4, e1: 0.1, e2: -0.05,",
+           "{type: SPIRAL, flux: 40, R_sersic: 0.8, n_sersic: 1, e1: 0.1, e2: -0.05, n_arms: 2, arm_amplitude: 0.6, "
+           "pitch_angle: 0.3, r_arm: 0.4,",
+           edit("{type: SERSIC_ELLIPSE, z: 2.0, amp: 50, R_sersic: 0.15, n_sersic: 1.5,",
+                "{type: RING, z: 2.0, flux: 12, R_ring: 0.9, sigma: 0.1,")),
+      "scene.yaml");
+  const auto& sp = std::get<Spiral>(f.scene.lens_light[0].profile);
+  EXPECT_EQ(sp.n_arms, 2);
+  EXPECT_EQ(sp.arm_amplitude, 0.6);
+  EXPECT_EQ(sp.pitch_angle, 0.3);
+  EXPECT_EQ(sp.r_arm, 0.4);
+  EXPECT_EQ(sp.arm_phase, 0.0);  // optional, default 0
+  EXPECT_EQ(sp.e1, 0.1);
+  EXPECT_NEAR(total_flux(sp), 40.0, 40.0 * 1e-14);
+  const auto& ring = std::get<Ring>(f.scene.sources[0].profile);
+  EXPECT_EQ(ring.R_ring, 0.9);
+  EXPECT_EQ(ring.sigma, 0.1);
+  EXPECT_EQ(ring.center_x, 0.08);
+  EXPECT_NEAR(total_flux(ring), 12.0, 12.0 * 1e-14);
+}
+
 // ---- errors: file, line, key path, what was found, what is allowed ----------------------------
 
 TEST(SceneYamlErrors, UnknownTopLevelKey) {
@@ -308,6 +332,22 @@ TEST(SceneYamlErrors, RangesComeFromTheValidateFunctions) {
   expect_error(edit("{type: SERSIC_ELLIPSE, z: 2.0, amp: 50,",
                     "{type: CLUMPY_SERSIC, z: 2.0, knots: [{dx: 0, dy: 0, flux: 1}], amp: 50,"),
                {"scene.yaml:9:", "source_light[0].knots[0].sigma", "missing", "dx, dy, sigma, flux"});
+}
+
+TEST(SceneYamlErrors, SpiralAndRingParameters) {
+  const std::string spiral = "{type: SPIRAL, amp: 20, R_sersic: 0.8, n_sersic: 1, e1: 0.1, e2: -0.05, n_arms: 2, "
+                             "arm_amplitude: 0.6, pitch_angle: 0.3, r_arm: 0.4,";
+  const std::string base = edit("{type: SERSIC_ELLIPSE, amp: 20, R_sersic: 0.8, n_sersic: 4, e1: 0.1, e2: -0.05,", spiral);
+  expect_error(edit("n_arms: 2", "n_arms: 2.5", base), {"scene.yaml:7:", "lens_light[0].n_arms", "expected an integer"});
+  expect_error(edit("n_arms: 2", "n_arms: 9", base), {"scene.yaml:7: lens_light[0].n_arms = 9: ", "in [1, 8]"});
+  expect_error(edit("n_arms: 2, ", "", base),
+               {"scene.yaml:7:", "lens_light[0].n_arms", "missing", "arm_amplitude, pitch_angle, r_arm, arm_phase"});
+  expect_error(edit("pitch_angle: 0.3", "pitch_angle: 2", base), {"scene.yaml:7: lens_light[0].pitch_angle = 2: "});
+  expect_error(edit("{type: SERSIC_ELLIPSE, z: 2.0, amp: 50, R_sersic: 0.15, n_sersic: 1.5,",
+                    "{type: RING, z: 2.0, amp: 50, R_ring: 0.9, sigma: -0.1,"),
+               {"scene.yaml:9: source_light[0].sigma = -0.1: ", "RING"});
+  expect_error(edit("{type: SERSIC_ELLIPSE, z: 2.0, amp: 50,", "{type: RING, z: 2.0, amp: 50, R_ring: 0.9, sigma: 0.1,"),
+               {"scene.yaml:9:", "source_light[0].R_sersic", "unknown parameter of RING", "R_ring, sigma, e1"});
 }
 
 TEST(SceneYamlErrors, RedshiftOrder) {

@@ -265,7 +265,7 @@ const std::vector<MassType>& mass_types() {
   return types;
 }
 
-enum class LightKind { Sersic, Gaussian, ClumpySersic };
+enum class LightKind { Sersic, Gaussian, ClumpySersic, Spiral, Ring };
 
 struct LightType {
   std::string name;
@@ -280,6 +280,8 @@ const std::vector<LightType>& light_types() {
       {"GAUSSIAN", LightKind::Gaussian, false},
       {"GAUSSIAN_ELLIPSE", LightKind::Gaussian, true},
       {"CLUMPY_SERSIC", LightKind::ClumpySersic, true},
+      {"SPIRAL", LightKind::Spiral, true},
+      {"RING", LightKind::Ring, true},
   };
   return types;
 }
@@ -295,6 +297,23 @@ std::vector<Param<Gaussian>> gaussian_params(bool elliptical) {
   std::vector<Param<Gaussian>> p = {{"sigma", &Gaussian::sigma}};
   if (elliptical) p.insert(p.end(), {{"e1", &Gaussian::e1}, {"e2", &Gaussian::e2}});
   p.insert(p.end(), {{"center_x", &Gaussian::center_x}, {"center_y", &Gaussian::center_y}});
+  return p;
+}
+
+// SPIRAL: the disc's Sersic keys, then the arms (n_arms, an integer, is read on its own).
+const std::vector<Param<Spiral>>& spiral_params() {
+  static const std::vector<Param<Spiral>> p = {
+      {"R_sersic", &Spiral::R_sersic},   {"n_sersic", &Spiral::n_sersic},       {"e1", &Spiral::e1},
+      {"e2", &Spiral::e2},               {"center_x", &Spiral::center_x},       {"center_y", &Spiral::center_y},
+      {"arm_amplitude", &Spiral::arm_amplitude}, {"pitch_angle", &Spiral::pitch_angle}, {"r_arm", &Spiral::r_arm},
+      {"arm_phase", &Spiral::arm_phase, false}};
+  return p;
+}
+
+const std::vector<Param<Ring>>& ring_params() {
+  static const std::vector<Param<Ring>> p = {{"R_ring", &Ring::R_ring}, {"sigma", &Ring::sigma},
+                                             {"e1", &Ring::e1},         {"e2", &Ring::e2},
+                                             {"center_x", &Ring::center_x}, {"center_y", &Ring::center_y}};
   return p;
 }
 
@@ -485,6 +504,11 @@ class SceneParser {
     std::vector<std::string> params;
     switch (t.kind) {
       case LightKind::Gaussian: params = keys_of(gaussian_params(t.elliptical)); break;
+      case LightKind::Spiral:
+        params = keys_of(spiral_params());
+        params.insert(params.begin() + 6, "n_arms");
+        break;
+      case LightKind::Ring: params = keys_of(ring_params()); break;
       default: params = keys_of(sersic_params(t.elliptical)); break;
     }
     std::vector<std::string> allowed = {"type", "z", "amp", "flux", "magnitude", "magnitudes"};
@@ -506,10 +530,11 @@ class SceneParser {
     std::vector<const MapView::Entry*> amps;
     for (const char* k : {"amp", "flux", "magnitude"})
       if (const auto* e = m.find(k)) amps.push_back(e);
-    const std::string amp_rule = t.kind == LightKind::Gaussian
-                                     ? "give exactly one of amp (total flux), flux (total flux), magnitude (AB)"
-                                     : "give exactly one of amp (surface brightness at R_sersic, flux/arcsec^2), "
-                                       "flux (total flux), magnitude (AB)";
+    const std::string amp_meaning = t.kind == LightKind::Gaussian ? "total flux"
+                                    : t.kind == LightKind::Ring   ? "surface brightness on the crest, flux/arcsec^2"
+                                                                  : "surface brightness at R_sersic, flux/arcsec^2";
+    const std::string amp_rule =
+        fmt::format("give exactly one of amp ({}), flux (total flux), magnitude (AB)", amp_meaning);
     if (amps.empty()) ctx_.fail(n, fmt::format("{}.amp: missing; {}", path, amp_rule));
     if (amps.size() > 1)
       ctx_.fail(amps[1]->key_node, fmt::format("{}: both {} and {} given; {}", m.child(amps[1]->key), amps[0]->key,
@@ -542,6 +567,21 @@ class SceneParser {
         c.profile = g;
         break;
       }
+      case LightKind::Spiral: {
+        Spiral sp;
+        read_params(m, t.name, spiral_params(), allowed, sp);
+        sp.n_arms = read_integer(ctx_, m.require("n_arms", fmt::format("{} needs it (parameters: {})", t.name,
+                                                                       join(allowed))).value,
+                                 m.child("n_arms"));
+        c.profile = sp;
+        break;
+      }
+      case LightKind::Ring: {
+        Ring r;
+        read_params(m, t.name, ring_params(), allowed, r);
+        c.profile = r;
+        break;
+      }
     }
     set_amp(c.profile, 1.0);
     if (const std::string msg = validate(c.profile); !msg.empty()) fail_light_validation(m, knot_maps, msg, {});
@@ -549,7 +589,9 @@ class SceneParser {
     double amp = amp_value;
     if (amp_key.key != "amp") {
       const double flux = amp_key.key == "flux" ? amp_value : flux_from_magnitude(amp_value, *zero_point_);
-      amp = std::holds_alternative<Gaussian>(c.profile) ? flux : sersic_amp_from_total_flux(host(c.profile), flux);
+      // CLUMPY_SERSIC: the flux is the host's (knots carry their own); else the profile's total.
+      amp = std::holds_alternative<ClumpySersic>(c.profile) ? sersic_amp_from_total_flux(host(c.profile), flux)
+                                                            : flux / total_flux(c.profile);
       if (!std::isfinite(amp))
         ctx_.fail(amp_key.value, fmt::format("{}.{} = {}: gives a non-finite amp", path, amp_key.key,
                                              amp_key.value.Scalar()));
@@ -642,10 +684,7 @@ class SceneParser {
     return knots;
   }
 
-  static const Sersic& host(const LightProfile& p) {
-    if (const auto* s = std::get_if<Sersic>(&p)) return *s;
-    return std::get<ClumpySersic>(p).host;
-  }
+  static const Sersic& host(const LightProfile& p) { return std::get<ClumpySersic>(p).host; }
 
   static void set_amp(LightProfile& p, double amp) {
     std::visit(

@@ -15,7 +15,9 @@
 // Mass types: SIE, SIS, EPL, NFW, POINT_MASS, SHEAR, CONVERGENCE (kwargs: the field names of
 // mass/mass_profile.hpp; SHEAR and CONVERGENCE ra_0/dec_0 default to 0, all else is required).
 // Light types: SERSIC, SERSIC_ELLIPSE, GAUSSIAN, GAUSSIAN_ELLIPSE, CLUMPY_SERSIC (Sersic keys plus
-// `knots: [{dx, dy, sigma, flux}, ...]`). Lens entries at the same z form one lens plane.
+// `knots: [{dx, dy, sigma, flux}, ...]`), SPIRAL (Sersic keys plus n_arms, arm_amplitude,
+// pitch_angle, r_arm, optional arm_phase) and RING (R_ring, sigma, e1, e2, center_x, center_y);
+// light/light_profile.hpp gives their formulas. Lens entries at the same z form one lens plane.
 //
 // Brightness of a light entry (the rules live here; the example scenes explain them too):
 //  - Every light entry gives exactly one of `amp` (lenstronomy's amplitude), `flux` (total flux)
