@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "lensforge/sim/app/export_fits_command.hpp"
+#include "lensforge/sim/app/generate_command.hpp"
 #include "lensforge/sim/app/gallery_command.hpp"
 #include "lensforge/sim/app/inspect_command.hpp"
 #include "lensforge/sim/app/render_command.hpp"
@@ -82,6 +83,60 @@ CLI::App* add_render(CLI::App& app, lensforge::RenderCommandArgs& a, lensforge::
       "  lensforge-sim render configs/scenes/sie_shear.yaml -o out/sie_euclid.fits --survey euclid --seed 1 --index 7\n"
       "Exit status: 0 done; 2 bad scene or arguments (one error line naming the file, line and key; nothing "
       "written); 1 unexpected failure.");
+  return cmd;
+}
+
+CLI::App* add_generate(CLI::App& app, lensforge::GenerateCommandArgs& a) {
+  CLI::App* cmd = app.add_subcommand("generate", "Generate a training/validation/test set (HDF5) from a population config.");
+  cmd->add_option("CONFIG", a.config_path,
+                  "Population config (YAML): survey and bands, observation, class mix, parameter distributions, "
+                  "lens criterion, stored planes. Commented examples: configs/populations/*.yaml")
+      ->required();
+  cmd->add_option("-n,--num-images", a.num_images, "Images of the whole run (all shards together)")
+      ->required()
+      ->check(CLI::Range(std::uint64_t(1), std::uint64_t(1) << 40));
+  cmd->add_option("-o,--output", a.output_path,
+                  "Data set to write (.h5); written as OUTPUT.partial and renamed when complete")
+      ->required();
+  cmd->add_option("--seed", a.seed, "Run seed: image i depends only on (config, seed, i)")->capture_default_str();
+  cmd->add_option("--threads", a.threads, "Worker threads [default: all cores]")->check(CLI::Range(1, 4096));
+  cmd->add_option("--shard", a.shard,
+                  "k/K: write only images [k N/K, (k+1) N/K) of the run (0-based k); join the shard files with "
+                  "'lensforge-sim merge'")
+      ->capture_default_str();
+  cmd->add_flag("--resume", a.resume, "Continue OUTPUT.partial of an interrupted run (same config, seed, -n, shard)");
+  cmd->add_flag("--overwrite", a.overwrite, "Replace an existing OUTPUT (refused otherwise)");
+  cmd->add_option("--gzip", a.gzip, "Deflate level of the image planes, 0 (none) to 9")
+      ->check(CLI::Range(0, 9))
+      ->capture_default_str();
+  cmd->add_flag("--shuffle", a.shuffle, "Byte-shuffle filter before deflate (with --gzip)");
+  cmd->add_option("--configs", a.configs_dir,
+                  "Folder holding surveys/*.yaml [default: $LENSFORGE_CONFIGS, else the folder above CONFIG's]");
+  cmd->footer(
+      "Output: /images/<band> float32 [N, H, W] per band, optional /noiseless, /source, /sigma, /masks, /kappa,\n"
+      "/labels/<name> one column each (class, subtype, theta_E, ..., index), attributes with units, the config\n"
+      "text and the seed (see README: HDF5 schema). Progress goes to stderr: a bar on a terminal, log lines\n"
+      "otherwise.\n"
+      "Examples:\n"
+      "  lensforge-sim generate configs/populations/euclid.yaml -n 10000 -o out/train.h5 --seed 1\n"
+      "  lensforge-sim generate configs/populations/euclid.yaml -n 10000 -o out/part0.h5 --seed 1 --shard 0/4\n"
+      "Exit status: 0 done; 2 bad config or arguments (one error line; nothing written); 1 failure while writing\n"
+      "(the images so far stay in OUTPUT.partial: rerun with --resume).");
+  return cmd;
+}
+
+CLI::App* add_merge(CLI::App& app, lensforge::MergeCommandArgs& a) {
+  CLI::App* cmd = app.add_subcommand("merge", "Join the shard files of one 'generate' run into one data set.");
+  cmd->add_option("SHARDS", a.shards, "Complete shard files of one run (any order)")->required();
+  cmd->add_option("-o,--output", a.output_path, "Data set to write (.h5)")->required();
+  cmd->add_flag("--overwrite", a.overwrite, "Replace an existing OUTPUT (refused otherwise)");
+  cmd->add_option("--gzip", a.gzip, "Deflate level of the image planes, 0 (none) to 9")->check(CLI::Range(0, 9));
+  cmd->add_flag("--shuffle", a.shuffle, "Byte-shuffle filter before deflate (with --gzip)");
+  cmd->footer(
+      "The shards must come from the same config and seed and together hold images 0..N-1 without gaps; the\n"
+      "result equals the unsharded run.\n"
+      "Example:\n  lensforge-sim merge out/part*.h5 -o out/train.h5\n"
+      "Exit status: 0 done; 2 bad or mismatched shards (nothing written); 1 unexpected failure.");
   return cmd;
 }
 
@@ -160,6 +215,10 @@ int main(int argc, char** argv) {
   lensforge::SurveyRenderArgs survey_args;
   RenderFlags flags;
   const CLI::App* render = add_render(app, render_args, survey_args, flags);
+  lensforge::GenerateCommandArgs generate_args;
+  const CLI::App* generate = add_generate(app, generate_args);
+  lensforge::MergeCommandArgs merge_args;
+  const CLI::App* merge = add_merge(app, merge_args);
   lensforge::InspectCommandArgs inspect_args;
   const CLI::App* inspect = add_inspect(app, inspect_args);
   lensforge::GalleryCommandArgs gallery_args;
@@ -169,7 +228,7 @@ int main(int argc, char** argv) {
   const CLI::App* export_fits = add_export_fits(app, export_args);
 
   if (argc > 1 && argv[1][0] != '-' && !is_command(app, argv[1])) {
-    std::cerr << "lensforge-sim: error: unknown command '" << argv[1] << "'; available: render, inspect, gallery, export-fits (see lensforge-sim --help)"
+    std::cerr << "lensforge-sim: error: unknown command '" << argv[1] << "'; available: render, generate, merge, inspect, gallery, export-fits (see lensforge-sim --help)"
               << std::endl;
     return lensforge::kExitBadInput;
   }
@@ -178,7 +237,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::string help = "lensforge-sim ";
-    for (const CLI::App* cmd : {render, inspect, gallery, export_fits})
+    for (const CLI::App* cmd : {render, generate, merge, inspect, gallery, export_fits})
       if (cmd->parsed()) help += cmd->get_name() + " ";
     std::cerr << "lensforge-sim: error: " << e.what() << " (see " << help << "--help)" << std::endl;
     return lensforge::kExitBadInput;
@@ -195,6 +254,8 @@ int main(int argc, char** argv) {
       }
       return lensforge::run_render_command(render_args, std::cout, std::cerr);
     }
+    if (app.got_subcommand("generate")) return lensforge::run_generate_command(generate_args, std::cout, std::cerr);
+    if (app.got_subcommand("merge")) return lensforge::run_merge_command(merge_args, std::cout, std::cerr);
     if (app.got_subcommand("inspect")) return lensforge::run_inspect_command(inspect_args, std::cout, std::cerr);
     if (app.got_subcommand("gallery")) {
       if (!gallery_bands.empty()) gallery_args.bands = split_commas(gallery_bands);

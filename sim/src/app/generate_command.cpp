@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <ostream>
 
@@ -39,7 +40,7 @@ std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text) {
 std::string resolve_configs_dir(const std::string& given) {
   if (!given.empty()) return given;
   if (const char* env = std::getenv("LENSFORGE_CONFIGS"); env && *env) return env;
-  return "configs";
+  return {};
 }
 
 namespace {

@@ -11,10 +11,11 @@ namespace lensforge {
 std::vector<LabelColumn> label_columns(const GeneratorConfig& config) {
   std::vector<LabelColumn> c;
   auto add = [&](std::string name, LabelType type, std::string unit, std::string description) {
-    c.push_back({std::move(name), type, std::move(unit), std::move(description)});
+    // Strings are subtype names: the longest is "nonlens_background" (18 characters).
+    c.push_back({std::move(name), type, std::move(unit), std::move(description), type == LabelType::STRING ? 24 : 0});
   };
   auto dbl = [&](std::string name, std::string unit, std::string description) {
-    add(std::move(name), LabelType::DOUBLE, std::move(unit), std::move(description));
+    add(std::move(name), LabelType::FLOAT64, std::move(unit), std::move(description));
   };
   auto i64 = [&](std::string name, std::string description) {
     add(std::move(name), LabelType::INT64, "", std::move(description));

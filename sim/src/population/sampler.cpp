@@ -28,13 +28,13 @@ class LabelRow {
     for (std::size_t k = 0; k < columns.size(); ++k) {
       index_.emplace(columns[k].name, k);
       switch (columns[k].type) {
-        case LabelType::DOUBLE: values_.emplace_back(kNaN); break;
+        case LabelType::FLOAT64: values_.emplace_back(kNaN); break;
         case LabelType::INT64: values_.emplace_back(std::int64_t{-1}); break;
         case LabelType::STRING: values_.emplace_back(std::string()); break;
       }
     }
   }
-  void set(const std::string& name, double v) { at(name, LabelType::DOUBLE) = v; }
+  void set(const std::string& name, double v) { at(name, LabelType::FLOAT64) = v; }
   void set_int(const std::string& name, std::int64_t v) { at(name, LabelType::INT64) = v; }
   void set_string(const std::string& name, std::string v) { at(name, LabelType::STRING) = std::move(v); }
   /// Per-band columns <prefix>_<band>.

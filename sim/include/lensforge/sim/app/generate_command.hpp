@@ -19,7 +19,9 @@ struct GenerateCommandArgs {
   bool overwrite = false;        ///< --overwrite
   int gzip = 0;                  ///< --gzip level, 0-9
   bool shuffle = false;          ///< --shuffle
-  std::string configs_dir;       ///< --configs: folder with surveys/ (default: $LENSFORGE_CONFIGS, ./configs)
+  /// --configs: folder with surveys/; default $LENSFORGE_CONFIGS, else the folder above the
+  /// config's own (configs/populations/x.yaml -> configs/)
+  std::string configs_dir;
 };
 
 /// Runs the generator; progress to `err` (a bar on a terminal, log lines otherwise), the summary
@@ -40,7 +42,7 @@ int run_merge_command(const MergeCommandArgs& args, std::ostream& out, std::ostr
 /// Parses "k/K" (0 <= k < K); throws ConfigError naming the value otherwise.
 std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text);
 
-/// The configs folder: `given` if set, else $LENSFORGE_CONFIGS, else ./configs.
+/// The configs folder: `given` if set, else $LENSFORGE_CONFIGS, else "" (the config's parent folder).
 std::string resolve_configs_dir(const std::string& given);
 
 }  // namespace lensforge

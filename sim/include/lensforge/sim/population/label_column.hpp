@@ -5,24 +5,17 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
+
+#include "lensforge/sim/io/dataset_sample.hpp"
+#include "lensforge/sim/io/dataset_schema.hpp"
 
 namespace lensforge {
 
 struct GeneratorConfig;
 
-enum class LabelType { DOUBLE, INT64, STRING };
-
-struct LabelColumn {
-  std::string name;         ///< e.g. "lens_theta_E", "source1_mag_VIS"
-  LabelType type = LabelType::DOUBLE;
-  std::string unit;         ///< "arcsec", "mag", "km/s", "" (dimensionless), ...
-  std::string description;  ///< one line
-};
-
-/// One sample's value of one column: double, int64 or string, as the column's type says.
-using LabelValue = std::variant<double, std::int64_t, std::string>;
+// LabelType, LabelColumn (io/dataset_schema.hpp) and LabelValue (io/dataset_sample.hpp) are the
+// data-set file's own types, so the columns go to the writer unchanged.
 
 /// The columns of every sample of `config` (they depend only on its bands), in order:
 /// index, class, subtype, attempts, criterion_passed; the main deflector (lens_*); the source's
