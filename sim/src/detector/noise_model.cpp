@@ -38,8 +38,7 @@ ImageD expected_electrons(const ImageF& rate, const Band& band, const Mask& mask
 }
 
 void sample_poisson(ImageD& electrons, Rng& rng) {
-  double* p = electrons.data();
-  for (Eigen::Index k = 0; k < electrons.size(); ++k) p[k] = double(rng.poisson(p[k]));
+  sample_poisson_inplace(rng, electrons.data(), std::size_t(electrons.size()));
 }
 
 double saturate_and_bleed(ImageD& electrons, Mask& mask, double capacity) {
@@ -74,8 +73,15 @@ double saturate_and_bleed(ImageD& electrons, Mask& mask, double capacity) {
 
 void add_read_noise(ImageD& electrons, double sigma, Rng& rng) {
   if (!(sigma > 0.0)) return;
+  constexpr std::size_t kChunk = 512;  // even: the chunks draw as one fill_standard_normal call
+  double z[kChunk];
   double* p = electrons.data();
-  for (Eigen::Index k = 0; k < electrons.size(); ++k) p[k] += sigma * rng.normal();
+  const std::size_t n = std::size_t(electrons.size());
+  for (std::size_t start = 0; start < n; start += kChunk) {
+    const std::size_t m = std::min(kChunk, n - start);
+    fill_standard_normal(rng, z, m);
+    for (std::size_t k = 0; k < m; ++k) p[start + k] += sigma * z[k];
+  }
 }
 
 namespace detail {
