@@ -60,8 +60,9 @@ void poisson_round(Rng& rng, double* x, std::size_t n, std::vector<std::size_t>&
   // Decisions of the vectorised full PTRS test.
   constexpr double kAccept = 0.0, kReject = 1.0, kUndecided = 2.0;
   const double half_log_two_pi = 0.5 * std::log(2.0 * std::numbers::pi);
-  double ua[kBlock], va[kBlock], kk[kBlock], open[kBlock];
-  std::size_t idx[kBlock];
+  double ua[kBlock], va[kBlock], kk[kBlock];
+  std::int64_t open[kBlock];  // as wide as a double, so the squeeze loop vectorises
+  std::size_t idx[kBlock], rare[kBlock];
   double cl[kBlock], cu[kBlock], cv[kBlock], ck[kBlock], dec[kBlock];
   for (std::size_t start = 0; start < n; start += kBlock) {
     const std::size_t m = std::min(n - start, kBlock);
@@ -79,7 +80,7 @@ void poisson_round(Rng& rng, double* x, std::size_t n, std::vector<std::size_t>&
       const double k = std::floor((2.0 * a / us + b) * u + lam + 0.43);
       const bool done = lam >= 10.0 && us >= 0.07 && v <= vr;
       kk[i] = k;
-      open[i] = done ? 0.0 : 1.0;
+      open[i] = done ? 0 : 1;
       xb[i] = done ? k : lam;
     }
     // Pack the open elements (branch-free: each slot is written, kept only if open).
@@ -90,7 +91,7 @@ void poisson_round(Rng& rng, double* x, std::size_t n, std::vector<std::size_t>&
       cu[c] = ua[i] - 0.5;
       cv[c] = va[i];
       ck[c] = kk[i];
-      c += open[i] != 0.0;
+      c += std::size_t(open[i]);
     }
     // Quick rejection and full test (steps 4-5).
     for (std::size_t j = 0; j < c; ++j) {
@@ -113,17 +114,24 @@ void poisson_round(Rng& rng, double* x, std::size_t n, std::vector<std::size_t>&
       d = us < 0.013 && v > us ? kReject : d;
       dec[j] = k < 0.0 ? kReject : d;
     }
-    // Finish the open elements in index order (no draws here).
+    // Finish the open elements in index order (no draws here): the accepted ones branch-free,
+    // then the rare rest (means below 10, undecided or rejected pairs).
+    std::size_t nrare = 0;
     for (std::size_t j = 0; j < c; ++j) {
       const std::size_t i = idx[j];
+      const bool take = dec[j] == kAccept && xb[i] >= 10.0;
+      xb[i] = take ? kk[i] : xb[i];
+      rare[nrare] = j;
+      nrare += !take;
+    }
+    for (std::size_t r = 0; r < nrare; ++r) {
+      const std::size_t j = rare[r], i = idx[j];
       const double lam = xb[i];
       if (!(lam >= 10.0)) {
         xb[i] = lam > 0.0 ? double(detail::poisson_inversion(lam, ua[i])) : 0.0;
         continue;
       }
-      bool accepted = dec[j] == kAccept;
-      if (dec[j] == kUndecided) accepted = detail::Ptrs(lam).accept(ua[i] - 0.5, va[i], kk[i]);
-      if (accepted) xb[i] = kk[i];
+      if (dec[j] == kUndecided && detail::Ptrs(lam).accept(ua[i] - 0.5, va[i], kk[i])) xb[i] = kk[i];
       else rejected.push_back(start + i);
     }
   }
