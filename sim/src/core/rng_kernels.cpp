@@ -2,6 +2,7 @@
 // glibc's libmvec). The uniforms come one after another from the Rng; everything after that is
 // element-wise, so results depend only on the Rng's state.
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <numbers>
 #include <vector>
@@ -60,6 +61,7 @@ void poisson_round(Rng& rng, double* x, std::size_t n, std::vector<std::size_t>&
   // Decisions of the vectorised full PTRS test.
   constexpr double kAccept = 0.0, kReject = 1.0, kUndecided = 2.0;
   const double half_log_two_pi = 0.5 * std::log(2.0 * std::numbers::pi);
+  constexpr double kLn2 = std::numbers::ln2;
   double ua[kBlock], va[kBlock], kk[kBlock];
   std::int64_t open[kBlock];  // as wide as a double, so the squeeze loop vectorises
   std::size_t idx[kBlock], rare[kBlock];
@@ -96,21 +98,32 @@ void poisson_round(Rng& rng, double* x, std::size_t n, std::vector<std::size_t>&
     // Quick rejection and full test (steps 4-5).
     for (std::size_t j = 0; j < c; ++j) {
       const double lam = cl[j], u = cu[j], v = cv[j], k = ck[j];
-      const double b = 0.931 + 2.53 * std::sqrt(lam), a = -0.059 + 0.02483 * b;
+      const double sl = std::sqrt(lam), b = 0.931 + 2.53 * sl, a = -0.059 + 0.02483 * b;
       const double us = 0.5 - std::abs(u);
-      const double lhs = std::log(v) + std::log(1.1239 + 1.1328 / (b - 3.4)) - std::log(a / (us * us) + b);
-      // log(k!) by Stirling's series for k >= 10, truncated after the k^-5 term (error below
-      // 1 / (1680 k^7) <= 6e-11); smaller k are left to the exact scalar test.
-      const double kf = std::max(k, 10.0), lk = std::log(kf), ik = 1.0 / kf, ik2 = ik * ik;
-      const double log_kfact =
-          (kf + 0.5) * lk - kf + half_log_two_pi + ik * (1.0 / 12.0 - ik2 * (1.0 / 360.0 - ik2 * (1.0 / 1260.0)));
-      const double loglam = std::log(lam);
-      const double rhs = -lam + k * loglam - log_kfact;
-      // Bound on the rounding of both this and the exact test (a few ulp of the largest terms,
-      // ~1e-15 relative) plus the series truncation, with a wide safety factor.
-      const double margin = 1e-12 * (lam + kf * (std::abs(loglam) + lk) + 1.0) + 1e-9;
+      // The full test  log(v) + log(1/alpha) - log(a/us^2 + b) <= -lam + k log(lam) - log(k!),
+      // with log(k!) by Stirling's series at K = k + 8 for k < 10 (K = k otherwise):
+      //   log(k!) = (K + 1/2) log(K) - K + log(2 pi)/2 + S(K) - log(P),
+      //   P = (k + 1) (k + 2) ... (k + 8) for k < 10 (exact in double), else 1,
+      // S truncated after the K^-5 term (error below 1/(1680 K^7) <= 3e-10 for K >= 8). Rearranged
+      // into two logs without cancellation (d = K - k):
+      //   log(v sqrt(K) K^d (1/alpha) / (P (a/us^2 + b))) <= k log(lam/K) + (K - lam) - log(2 pi)/2 - S(K).
+      const bool small = k < 10.0;
+      const double kp = std::max(k, 0.0);  // k < 0 is rejected below
+      const double p = (kp + 1.0) * (kp + 2.0) * (kp + 3.0) * (kp + 4.0) * (kp + 5.0) * (kp + 6.0) * (kp + 7.0) * (kp + 8.0);
+      const double kf = small ? kp + 8.0 : k, k2 = kf * kf, k4 = k2 * k2;
+      const double shift = small ? k4 * k4 / p : 1.0;  // K^d / P
+      const double sk = std::sqrt(kf), ik = 1.0 / kf, ik2 = ik * ik;
+      const double series = ik * (1.0 / 12.0 - ik2 * (1.0 / 360.0 - ik2 * (1.0 / 1260.0)));
+      const double lhs = std::log(v * sk * shift * (1.1239 + 1.1328 / (b - 3.4)) / (a / (us * us) + b));
+      const double log_ratio = std::log(lam / kf);
+      const double rhs = kp * log_ratio + (kf - lam) - half_log_two_pi - series;
+      // Bound on the rounding of this and of the exact test, whose terms lam, k log(lam) and
+      // log(k!) are below lam + K (2 log(lam) + |log(lam/K)|): a few ulp of that, ~1e-15
+      // relative, here with a safety factor of 1000, plus the series truncation. log(lam) is
+      // bounded by its binary exponent: lam < 2^(e + 1), e = the exponent field - 1023 (lam >= 10).
+      const double log_lam_bound = double(std::int64_t(std::bit_cast<std::uint64_t>(lam) >> 52) - 1022) * kLn2;
+      const double margin = 1e-12 * (lam + kf * (2.0 * log_lam_bound + std::abs(log_ratio)) + 1.0) + 1e-9;
       double d = lhs <= rhs - margin ? kAccept : (lhs > rhs + margin ? kReject : kUndecided);
-      d = k < 10.0 ? kUndecided : d;
       d = us < 0.013 && v > us ? kReject : d;
       dec[j] = k < 0.0 ? kReject : d;
     }
