@@ -532,6 +532,35 @@ TEST(FitsWrite, RoundTripIsExact) {
   EXPECT_EQ(dir.listing(), std::vector<std::string>{"out.fits"});
 }
 
+TEST(FitsWrite, Uint16ImagesUseTheUnsignedConvention) {
+  // Bit masks: BITPIX 16 with BZERO 32768 holds 0..65535 exactly (FITS standard 4.0, 5.2.5).
+  TempDir dir;
+  const std::string path = dir.file("mask.fits");
+  std::vector<FitsImageHdu> hdus = sample_hdus();
+  hdus.resize(1);
+  FitsImageHdu mask;
+  mask.extname = "MASK";
+  mask.data_u16 = Image<std::uint16_t>(2, 3);
+  mask.data_u16 << 0, 1, 255, 32767, 32768, 65535;
+  mask.wcs = FitsWcs{0.0, 0.0, 0.2};
+  mask.cards = {{"MASKB0", std::string("COSMIC_RAY"), "bit 0"}};
+  hdus.push_back(mask);
+  write_fits(path, hdus);
+  const FitsImage m = read_fits_image(path, "MASK");
+  EXPECT_EQ(m.bitpix, 16);
+  EXPECT_EQ(m.card("BZERO"), "32768");
+  EXPECT_EQ(m.card("MASKB0"), "COSMIC_RAY");
+  EXPECT_EQ(num(m.card("CRPIX1")), 2.0);  // WCS from the uint16 shape: 3 columns
+  ASSERT_EQ(m.data.rows(), 2);
+  ASSERT_EQ(m.data.cols(), 3);
+  for (int k = 0; k < 6; ++k) EXPECT_EQ(m.data(k / 3, k % 3), double(mask.data_u16(k / 3, k % 3))) << k;
+  EXPECT_EQ(read_fits_image(path, 0).bitpix, -32);
+
+  // Float and uint16 pixels together are refused.
+  hdus[1].data = ImageF::Zero(2, 3);
+  expect_io_error([&] { write_fits(dir.file("both.fits"), hdus); }, {"HDU 1", "give one of data and data_u16"});
+}
+
 TEST(FitsWrite, FailedWriteLeavesNoFileAndKeepsAnExistingOne) {
   TempDir dir;
   const std::string nofolder = dir.file("missing/out.fits");

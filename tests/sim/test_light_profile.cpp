@@ -226,8 +226,10 @@ TEST(LightProfile, AmpFluxRoundTrip) {
 TEST(LightProfile, FloatAgreesWithDouble) {
   ClumpySersic clumpy{make_sersic(3.0, 0.25, 2.5, 0.6, 0.9, 0.1, 0.0), {{0.2, 0.1, 0.04, 0.5}}};
   Gaussian g{2.0, 0.3, 0.1, -0.2, 0.0, 0.1};
+  const Spiral spiral{5.0, 0.8, 1.0, 0.1, 0.2, 0.05, 0.0, 2, 0.7, 0.35, 0.3, 0.5};
+  const Ring ring{3.0, 0.9, 0.25, -0.1, 0.15, 0.0, 0.05};
   const LightProfile profiles[] = {make_sersic(10.0, 0.6, 4.0, 0.5, 0.3, 0.05, -0.03),
-                                   make_sersic(10.0, 0.2, 0.7, 0.8, -1.0, 0.0, 0.0), g, clumpy};
+                                   make_sersic(10.0, 0.2, 0.7, 0.8, -1.0, 0.0, 0.0), g, clumpy, spiral, ring};
   std::mt19937 rng(3);
   std::uniform_real_distribution<double> u(-2.0, 2.0);
   std::vector<double> xd(4096), yd(4096);
@@ -244,7 +246,8 @@ TEST(LightProfile, FloatAgreesWithDouble) {
     std::vector<float> vf(xd.size(), 0.0f);
     add_surface_brightness(p, xd.data(), yd.data(), vd.data(), vd.size());
     add_surface_brightness(p, xf.data(), yf.data(), vf.data(), vf.size());
-    // float32 rounding (6e-8) of the offsets and of b_n (R/R_s)^(1/n), an exponent up to ~40 here:
+    // float32 rounding (6e-8) of the offsets and of b_n (R/R_s)^(1/n), an exponent up to ~40 here
+    // (the ring's (R - R_ring)^2 / (2 sigma^2) and the spiral's arm phase alike):
     // ~1e-5 relative where the profile is non-negligible (absolute floor 1e-6 of the peak).
     const double peak = surface_brightness(p, 0.0, 0.0) + surface_brightness(p, 0.1, 0.0);
     double worst = 0.0;
@@ -296,4 +299,148 @@ TEST(LightProfile, FloatBatchesSkipOnlyNegligibleLight) {
   add_surface_brightness(s, xf.data(), yf.data(), out_mixed.data(), xf.size());
   EXPECT_GT(out_mixed[63], 0.0f);
   EXPECT_NEAR(out_mixed[63], out_d[63], 1e-5 * out_d[63]);
+}
+
+// ---- SPIRAL and RING (hard negatives) ---------------------------------------------------------
+
+namespace {
+
+// The round frame of an ellipse as lenstronomy writes it (see SersicMatchesLenstronomyFormula):
+// radius R and polar angle measured from the major axis. lenstronomy's matrix is
+// R(phi) diag(sqrt q, 1/sqrt q) R(-phi): its frame is the major-axis frame rotated by +phi, so phi
+// is subtracted.
+struct RoundFrame {
+  double R, theta;
+};
+RoundFrame round_frame(double e1, double e2, double dx, double dy) {
+  const double norm = std::sqrt(1.0 - e1 * e1 - e2 * e2);
+  const double xs = ((1.0 - e1) * dx - e2 * dy) / norm, ys = (-e2 * dx + (1.0 + e1) * dy) / norm;
+  return {std::hypot(xs, ys), std::atan2(ys, xs) - q_phi_from_e1e2(e1, e2).phi};
+}
+
+}  // namespace
+
+TEST(LightProfile, SpiralMatchesItsFormula) {
+  // I = I_sersic(R) [1 + A R^2/(R^2 + r_arm^2) cos(m (theta - ln(R/r_arm)/tan(pitch)) + phase)].
+  const Spiral sp{5.0, 0.8, 1.5, 0.15, -0.1, 0.1, -0.2, 3, 0.6, 0.4, 0.3, 0.7};
+  const Sersic disc{sp.amp, sp.R_sersic, sp.n_sersic, sp.e1, sp.e2, sp.center_x, sp.center_y};
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> u(-3.0, 3.0);
+  for (int k = 0; k < 200; ++k) {
+    const double x = u(rng), y = u(rng);
+    const RoundFrame f = round_frame(sp.e1, sp.e2, x - sp.center_x, y - sp.center_y);
+    const double taper = f.R * f.R / (f.R * f.R + sp.r_arm * sp.r_arm);
+    const double arg = sp.n_arms * (f.theta - std::log(f.R / sp.r_arm) / std::tan(sp.pitch_angle)) + sp.arm_phase;
+    const double want = surface_brightness(disc, x, y) * (1.0 + sp.arm_amplitude * taper * std::cos(arg));
+    EXPECT_NEAR(surface_brightness(sp, x, y), want, 1e-12 * surface_brightness(disc, x, y));
+  }
+  // Along an arm crest (a logarithmic spiral) the light is the disc's times 1 + A T; half-way
+  // between crests, 1 - A T. Round disc so that the crest is R = r_arm exp(tan(pitch) theta).
+  Spiral round = sp;
+  round.e1 = round.e2 = round.center_x = round.center_y = round.arm_phase = 0.0;
+  const Sersic round_disc{sp.amp, sp.R_sersic, sp.n_sersic};
+  for (double theta : {0.5, 1.5, 2.5}) {
+    const double R = sp.r_arm * std::exp(std::tan(sp.pitch_angle) * theta);
+    const double T = R * R / (R * R + sp.r_arm * sp.r_arm);
+    const double crest = surface_brightness(round, R * std::cos(theta), R * std::sin(theta));
+    const double t2 = theta + kPi / sp.n_arms;  // half an arm period further round the circle
+    const double trough = surface_brightness(round, R * std::cos(t2), R * std::sin(t2));
+    const double d = surface_brightness(round_disc, R, 0.0);
+    EXPECT_NEAR(crest / d, 1.0 + sp.arm_amplitude * T, 1e-12);
+    EXPECT_NEAR(trough / d, 1.0 - sp.arm_amplitude * T, 1e-12);
+  }
+}
+
+TEST(LightProfile, SpiralArmsCarryNoNetFlux) {
+  // The arm term averages to zero on every circle of the round frame, so the spiral integrates to
+  // exactly what its disc does (same quadrature: the trapezoid rule in angle is exact for the
+  // m <= 8 harmonics), and total_flux() is the disc's analytic total.
+  for (double q : {1.0, 0.45}) {
+    const double phi = 0.6;
+    const Sersic disc = make_sersic(2.0, 0.7, 1.0, q, phi, 0.1, 0.05);
+    const Spiral sp{disc.amp, disc.R_sersic, disc.n_sersic, disc.e1, disc.e2, disc.center_x, disc.center_y,
+                    4, 1.0, 0.25, 0.4, 1.0};
+    EXPECT_EQ(total_flux(sp), total_flux(disc));
+    const double got = integrate_polar(sp, sp.center_x, sp.center_y, q, phi, sp.R_sersic);
+    const double ref = integrate_polar(disc, disc.center_x, disc.center_y, q, phi, disc.R_sersic);
+    EXPECT_NEAR(got / ref, 1.0, 1e-13) << "q = " << q;
+    EXPECT_NEAR(got / total_flux(sp), 1.0, 1e-11);  // the Sersic floor/cut remove 2.3e-12 (n = 1)
+  }
+}
+
+TEST(LightProfile, RingMatchesItsFormulaAndTotalFlux) {
+  const Ring r{4.0, 1.1, 0.12, 0.2, 0.1, -0.1, 0.2};
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(-2.5, 2.5);
+  for (int k = 0; k < 200; ++k) {
+    const double x = u(rng), y = u(rng);
+    const RoundFrame f = round_frame(r.e1, r.e2, x - r.center_x, y - r.center_y);
+    const double want = r.amp * std::exp(-(f.R - r.R_ring) * (f.R - r.R_ring) / (2.0 * r.sigma * r.sigma));
+    EXPECT_NEAR(surface_brightness(r, x, y), want, 1e-12 * r.amp);
+  }
+  // Total flux: the analytic formula against the 2D quadrature, for thin, thick and filled rings.
+  for (const auto& [R_ring, sigma] : {std::pair{1.1, 0.12}, std::pair{0.3, 0.4}, std::pair{0.0, 0.25}})
+    for (double q : {1.0, 0.5}) {
+      Ring t{2.5, R_ring, sigma, 0.0, 0.0, 0.2, -0.3};
+      e1e2_from_q_phi(q, 0.9, t.e1, t.e2);
+      const double got = integrate_polar(t, t.center_x, t.center_y, q, 0.9, std::max(R_ring, sigma));
+      EXPECT_NEAR(got / total_flux(t), 1.0, 1e-12) << "R_ring = " << R_ring << ", sigma = " << sigma;
+    }
+  // R_ring = 0 is a Gaussian whose peak is amp: total flux 2 pi sigma^2 amp.
+  const Ring filled{3.0, 0.0, 0.2, 0.1, 0.0, 0.0, 0.0};
+  const Gaussian g{3.0 * 2.0 * kPi * 0.04, 0.2, 0.1, 0.0, 0.0, 0.0};
+  EXPECT_NEAR(total_flux(filled), total_flux(g), 1e-14);
+  EXPECT_NEAR(surface_brightness(filled, 0.13, -0.07), surface_brightness(g, 0.13, -0.07), 1e-12);
+  EXPECT_NEAR(total_flux(scaled(filled, 0.5)), 0.5 * total_flux(filled), 1e-15);
+}
+
+TEST(LightProfile, SpiralAndRingNamesAndValidation) {
+  EXPECT_STREQ(name(Spiral{}), "SPIRAL");
+  EXPECT_STREQ(name(Ring{}), "RING");
+  EXPECT_EQ(validate(Spiral{}), "");
+  EXPECT_EQ(validate(Ring{}), "");
+  Spiral sp;
+  sp.n_arms = 0;
+  EXPECT_EQ(validate(sp), "SPIRAL: n_arms = 0 must be in [1, 8]");
+  sp = Spiral{};
+  sp.arm_amplitude = 1.5;
+  EXPECT_EQ(validate(sp), "SPIRAL: arm_amplitude = 1.5 must be in [0, 1]");
+  sp = Spiral{};
+  sp.pitch_angle = 1.6;
+  EXPECT_EQ(validate(sp), "SPIRAL: pitch_angle = 1.6 must be in (0, pi/2) (radians)");
+  sp = Spiral{};
+  sp.r_arm = 0.0;
+  EXPECT_EQ(validate(sp), "SPIRAL: r_arm = 0 must be > 0 and finite (arcsec)");
+  sp = Spiral{};
+  sp.n_sersic = 11.0;
+  EXPECT_EQ(validate(sp), "SPIRAL: n_sersic = 11 must be in [0.2, 10]");
+  EXPECT_EQ(validate(Ring{1.0, -0.5}), "RING: R_ring = -0.5 must be >= 0 and finite (arcsec)");
+  EXPECT_EQ(validate(Ring{1.0, 0.5, 0.0}), "RING: sigma = 0 must be > 0 and finite (arcsec)");
+  EXPECT_EQ(validate(Ring{1.0, 0.5, 0.1, 0.8, 0.6}), "RING: |e| = hypot(e1, e2) = 1 must be < 1");
+  EXPECT_EQ(validate(Ring{-1.0}), "RING: amp = -1 must be >= 0 and finite");
+}
+
+TEST(LightProfile, SpiralAndRingFloatBatchesSkipOnlyNegligibleLight) {
+  // As for the Sersic: a float32 batch entirely where I < ~1e-9 amp is skipped, the float64 path
+  // keeps the tiny exact values, a batch with one near point is evaluated everywhere. Negligible
+  // beyond 13.4 R_sersic = 2.7" (circularised; 3.0" on the major axis) for the n = 1 disc, beyond
+  // R_ring + 6.4 sigma = 0.82" (circularised; the batch starts at 0.86") for the ring.
+  const Spiral sp{2.0, 0.2, 1.0, 0.1, 0.0, 0.0, 0.0, 2, 0.5, 0.3, 0.2, 0.0};
+  const Ring ring{2.0, 0.5, 0.05, 0.0, 0.1, 0.0, 0.0};
+  for (const auto& [p, x0] : {std::pair{LightProfile(sp), 3.2f}, std::pair{LightProfile(ring), 0.85f}}) {
+    SCOPED_TRACE(name(p));
+    std::vector<float> xf(64), yf(64, 0.0f), out_far(64, 0.0f), out_mixed(64, 0.0f);
+    std::vector<double> xd(64), yd(64, 0.0), out_d(64, 0.0);
+    for (int k = 0; k < 64; ++k) xd[k] = xf[k] = x0 + 0.002f * k;
+    add_surface_brightness(p, xf.data(), yf.data(), out_far.data(), xf.size());
+    add_surface_brightness(p, xd.data(), yd.data(), out_d.data(), xd.size());
+    for (int k = 0; k < 64; ++k) {
+      EXPECT_EQ(out_far[k], 0.0f);
+      EXPECT_GT(out_d[k], 0.0);
+      EXPECT_LT(out_d[k], 2e-9 * 2.0);  // (1 + arm amplitude) kNegligible amp at most
+    }
+    xf[0] = 0.45f;  // on the ring's crest, inside the disc
+    add_surface_brightness(p, xf.data(), yf.data(), out_mixed.data(), xf.size());
+    EXPECT_NEAR(out_mixed[10], out_d[10], 1e-4 * out_d[10]);
+  }
 }

@@ -138,6 +138,15 @@ TEST(NoiseModel, PointSourceGivesTenToTheMinusPointFourMagMinusZpElectronsPerSec
   EXPECT_NEAR(moments(o_f.image).mean, expect_nmgy, 5 * se_e / (rate * t) * expect_nmgy);
   EXPECT_DOUBLE_EQ(o_f.zero_point, 22.5);
   EXPECT_EQ(output_unit_name(o_f.unit), "flux");
+
+  // output_scale() is what the observation used (for noiseless images in the same unit).
+  for (const auto& [opts, obs] : {std::pair{adu, &o_adu}, std::pair{nmgy, &o_f}}) {
+    const OutputScale c = output_scale(b, opts);
+    EXPECT_EQ(c.scale, obs->scale);
+    EXPECT_EQ(c.zero_point, obs->zero_point);
+  }
+  EXPECT_EQ(output_scale(b, NoiseOptions{}).scale, 1.0);
+  EXPECT_EQ(output_scale(b, NoiseOptions{}).zero_point, b.zero_point);
 }
 
 TEST(NoiseModel, SameRngGivesTheSameImageAndOtherStreamsDiffer) {

@@ -3,11 +3,15 @@
 #include <cmath>
 #include <filesystem>
 #include <initializer_list>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "lensforge/sim/config/scene_yaml.hpp"
 #include "lensforge/sim/core/error.hpp"
+#include "lensforge/sim/render/observation.hpp"
 #include "lensforge/sim/render/renderer.hpp"
+#include "lensforge/sim/survey/survey_preset.hpp"
 #include "test_support.hpp"
 
 using namespace lensforge;
@@ -50,7 +54,7 @@ void expect_error(const std::string& yaml, std::initializer_list<std::string> pa
 }
 
 const std::string kMassTypes = "SIE, SIS, EPL, NFW, POINT_MASS, SHEAR, CONVERGENCE";
-const std::string kLightTypes = "SERSIC, SERSIC_ELLIPSE, GAUSSIAN, GAUSSIAN_ELLIPSE, CLUMPY_SERSIC";
+const std::string kLightTypes = "SERSIC, SERSIC_ELLIPSE, GAUSSIAN, GAUSSIAN_ELLIPSE, CLUMPY_SERSIC, SPIRAL, RING";
 
 }  // namespace
 
@@ -215,6 +219,30 @@ TEST(SceneYaml, RoundProfilesAndClumpySources) {
   EXPECT_EQ(clumpy.knots[0].flux, 2.5);
 }
 
+TEST(SceneYaml, SpiralAndRingProfiles) {
+  // Hard-negative light types: a spiral lens-light stand-in and a ring source, set by flux.
+  const SceneFile f = parse_scene_yaml(
+      edit("{type: SERSIC_ELLIPSE, amp: 20, R_sersic: 0.8, n_sersic: 4, e1: 0.1, e2: -0.05,",
+           "{type: SPIRAL, flux: 40, R_sersic: 0.8, n_sersic: 1, e1: 0.1, e2: -0.05, n_arms: 2, arm_amplitude: 0.6, "
+           "pitch_angle: 0.3, r_arm: 0.4,",
+           edit("{type: SERSIC_ELLIPSE, z: 2.0, amp: 50, R_sersic: 0.15, n_sersic: 1.5,",
+                "{type: RING, z: 2.0, flux: 12, R_ring: 0.9, sigma: 0.1,")),
+      "scene.yaml");
+  const auto& sp = std::get<Spiral>(f.scene.lens_light[0].profile);
+  EXPECT_EQ(sp.n_arms, 2);
+  EXPECT_EQ(sp.arm_amplitude, 0.6);
+  EXPECT_EQ(sp.pitch_angle, 0.3);
+  EXPECT_EQ(sp.r_arm, 0.4);
+  EXPECT_EQ(sp.arm_phase, 0.0);  // optional, default 0
+  EXPECT_EQ(sp.e1, 0.1);
+  EXPECT_NEAR(total_flux(sp), 40.0, 40.0 * 1e-14);
+  const auto& ring = std::get<Ring>(f.scene.sources[0].profile);
+  EXPECT_EQ(ring.R_ring, 0.9);
+  EXPECT_EQ(ring.sigma, 0.1);
+  EXPECT_EQ(ring.center_x, 0.08);
+  EXPECT_NEAR(total_flux(ring), 12.0, 12.0 * 1e-14);
+}
+
 // ---- errors: file, line, key path, what was found, what is allowed ----------------------------
 
 TEST(SceneYamlErrors, UnknownTopLevelKey) {
@@ -306,6 +334,22 @@ TEST(SceneYamlErrors, RangesComeFromTheValidateFunctions) {
                {"scene.yaml:9:", "source_light[0].knots[0].sigma", "missing", "dx, dy, sigma, flux"});
 }
 
+TEST(SceneYamlErrors, SpiralAndRingParameters) {
+  const std::string spiral = "{type: SPIRAL, amp: 20, R_sersic: 0.8, n_sersic: 1, e1: 0.1, e2: -0.05, n_arms: 2, "
+                             "arm_amplitude: 0.6, pitch_angle: 0.3, r_arm: 0.4,";
+  const std::string base = edit("{type: SERSIC_ELLIPSE, amp: 20, R_sersic: 0.8, n_sersic: 4, e1: 0.1, e2: -0.05,", spiral);
+  expect_error(edit("n_arms: 2", "n_arms: 2.5", base), {"scene.yaml:7:", "lens_light[0].n_arms", "expected an integer"});
+  expect_error(edit("n_arms: 2", "n_arms: 9", base), {"scene.yaml:7: lens_light[0].n_arms = 9: ", "in [1, 8]"});
+  expect_error(edit("n_arms: 2, ", "", base),
+               {"scene.yaml:7:", "lens_light[0].n_arms", "missing", "arm_amplitude, pitch_angle, r_arm, arm_phase"});
+  expect_error(edit("pitch_angle: 0.3", "pitch_angle: 2", base), {"scene.yaml:7: lens_light[0].pitch_angle = 2: "});
+  expect_error(edit("{type: SERSIC_ELLIPSE, z: 2.0, amp: 50, R_sersic: 0.15, n_sersic: 1.5,",
+                    "{type: RING, z: 2.0, amp: 50, R_ring: 0.9, sigma: -0.1,"),
+               {"scene.yaml:9: source_light[0].sigma = -0.1: ", "RING"});
+  expect_error(edit("{type: SERSIC_ELLIPSE, z: 2.0, amp: 50,", "{type: RING, z: 2.0, amp: 50, R_ring: 0.9, sigma: 0.1,"),
+               {"scene.yaml:9:", "source_light[0].R_sersic", "unknown parameter of RING", "R_ring, sigma, e1"});
+}
+
 TEST(SceneYamlErrors, RedshiftOrder) {
   expect_error(edit("z: 2.0", "z: 0.3"),
                {"scene.yaml:9:", "source_light[0].z = 0.3 is not behind the lens at z = 0.5", "lens[0].z"});
@@ -330,4 +374,167 @@ TEST(SceneYamlErrors, YamlSyntaxErrorsGiveTheLine) {
 TEST(SceneYamlErrors, UnreadableFileIsAnIoError) {
   EXPECT_THROW(load_scene_yaml("/nonexistent/scene.yaml"), IoError);
   EXPECT_THROW(load_scene_yaml(test::source_path("configs/scenes")), IoError);  // a folder
+}
+
+// ---- per-band magnitudes ----------------------------------------------------------------------
+
+namespace {
+
+/// Bands of one survey; scene_for_survey uses only their survey and band names.
+std::vector<Band> survey_bands(const std::string& survey, std::initializer_list<const char*> names) {
+  std::vector<Band> bands;
+  for (const char* n : names) {
+    Band b;
+    b.survey = survey;
+    b.name = n;
+    bands.push_back(b);
+  }
+  return bands;
+}
+
+const std::vector<Band> kEuclid = survey_bands("Euclid", {"VIS", "Y", "J", "H"});
+const std::vector<Band> kLsst = survey_bands("LSST", {"u", "g", "r", "i", "z", "y"});
+
+// kScene with magnitudes: flat ones on the lens light (line 7), per survey on the source (line 9).
+const std::string kColours = edit(
+    "amp: 20,", "amp: 20, magnitudes: {VIS: 19.8, Y: 19.1, J: 18.8, H: 18.6},",
+    edit("amp: 50,", "amp: 50, magnitudes: {euclid: {VIS: 23.7, Y: 23.6, J: 23.5, H: 23.4}, LSST: {g: 23.9, r: 23.8}},"));
+
+std::string survey_error(const std::string& yaml, const std::vector<Band>& bands, const std::vector<std::string>& observed) {
+  try {
+    scene_for_survey(parse_scene_yaml(yaml, "scene.yaml"), bands, observed);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no ConfigError)";
+}
+
+}  // namespace
+
+TEST(SceneYaml, PerBandMagnitudesAreKeptWithTheirKeyPathAndLine) {
+  const SceneFile f = parse_scene_yaml(kColours, "scene.yaml");
+  // Flat form: straight into LightComponent::magnitudes.
+  EXPECT_EQ(f.scene.lens_light[0].magnitudes,
+            (std::map<std::string, double>{{"VIS", 19.8}, {"Y", 19.1}, {"J", 18.8}, {"H", 18.6}}));
+  ASSERT_EQ(f.lens_light_magnitudes.size(), 1u);
+  const LightMagnitudes& lens = f.lens_light_magnitudes[0];
+  EXPECT_EQ(lens.component, "lens_light[0]");
+  EXPECT_EQ(lens.line, 7);
+  ASSERT_EQ(lens.entries.size(), 4u);
+  EXPECT_EQ(lens.entries[1].survey, "");
+  EXPECT_EQ(lens.entries[1].band, "Y");
+  EXPECT_EQ(lens.entries[1].magnitude, 19.1);
+  EXPECT_EQ(lens.entries[1].key_path, "lens_light[0].magnitudes.Y");
+  EXPECT_EQ(lens.entries[1].line, 7);
+  // Per survey: kept as written until a survey is chosen.
+  EXPECT_TRUE(f.scene.sources[0].magnitudes.empty());
+  const LightMagnitudes& src = f.source_magnitudes.at(0);
+  ASSERT_EQ(src.entries.size(), 6u);
+  EXPECT_EQ(src.entries[0].survey, "euclid");
+  EXPECT_EQ(src.entries[5].survey, "LSST");
+  EXPECT_EQ(src.entries[5].key_path, "source_light[0].magnitudes.LSST.r");
+  EXPECT_EQ(src.entries[5].magnitude, 23.8);
+  // The amplitude stays the reference of the shape.
+  EXPECT_EQ(std::get<Sersic>(f.scene.lens_light[0].profile).amp, 20.0);
+}
+
+TEST(SceneYaml, ASurveyTakesItsGroupOrTheFlatMagnitudes) {
+  const SceneFile f = parse_scene_yaml(kColours, "scene.yaml");
+  const Scene euclid = scene_for_survey(f, kEuclid, {"VIS", "H"});
+  EXPECT_EQ(euclid.lens_light[0].magnitudes.at("H"), 18.6);
+  // The group "euclid" matches the survey "Euclid" (survey names ignore case).
+  EXPECT_EQ(euclid.sources[0].magnitudes,
+            (std::map<std::string, double>{{"VIS", 23.7}, {"Y", 23.6}, {"J", 23.5}, {"H", 23.4}}));
+  // Observed in a band, a component's total flux is the band's flux of its magnitude,
+  // 10^(-0.4 (m - zp)) e-/s, whatever its amp (survey/band.hpp, render/observation.hpp).
+  Band vis = kEuclid[0];
+  vis.zero_point = 25.9;
+  const Scene in_vis = scene_in_band(euclid, vis);
+  EXPECT_NEAR(total_flux(in_vis.lens_light[0].profile), std::pow(10.0, -0.4 * (19.8 - 25.9)), 1e-12 * 300);
+  EXPECT_NEAR(total_flux(in_vis.sources[0].profile), std::pow(10.0, -0.4 * (23.7 - 25.9)), 1e-12 * 10);
+
+  // LSST: the source's LSST group; the lens light's flat magnitudes name no LSST band.
+  EXPECT_EQ(survey_error(kColours, kLsst, {"g"}),
+            "scene.yaml:7: lens_light[0].magnitudes.VIS: survey LSST has no band 'VIS'; its bands: u, g, r, i, z, y");
+  const std::string lsst_scene = edit("magnitudes: {VIS: 19.8, Y: 19.1, J: 18.8, H: 18.6}", "magnitudes: {g: 21.9, r: 20.3}",
+                                      kColours);
+  const Scene lsst = scene_for_survey(parse_scene_yaml(lsst_scene, "scene.yaml"), kLsst, {"g", "r"});
+  EXPECT_EQ(lsst.sources[0].magnitudes, (std::map<std::string, double>{{"g", 23.9}, {"r", 23.8}}));
+  EXPECT_EQ(lsst.lens_light[0].magnitudes, (std::map<std::string, double>{{"g", 21.9}, {"r", 20.3}}));
+}
+
+TEST(SceneYaml, EntriesWithoutMagnitudesKeepOneAbMagnitudeInEveryBand) {
+  // magnitude 21 with zero point 25: AB 21 in every observed band (flat f_nu).
+  const SceneFile f = parse_scene_yaml("magnitude_zero_point: 25\n" + edit("amp: 20,", "magnitude: 21,"), "s.yaml");
+  const Scene s = scene_for_survey(f, kEuclid, {"VIS", "J"});
+  ASSERT_EQ(s.lens_light[0].magnitudes.size(), 2u);
+  EXPECT_NEAR(s.lens_light[0].magnitudes.at("VIS"), 21.0, 1e-12);
+  EXPECT_NEAR(s.lens_light[0].magnitudes.at("J"), 21.0, 1e-12);
+  // amp with the zero point: the magnitude of its total flux.
+  const double source_mag = 25 - 2.5 * std::log10(total_flux(f.scene.sources[0].profile));
+  EXPECT_NEAR(s.sources[0].magnitudes.at("J"), source_mag, 1e-12);
+  // No zero point: the amplitude is used as it is (no magnitudes).
+  const Scene plain = scene_for_survey(parse_scene_yaml(kScene, "s.yaml"), kEuclid, {"VIS"});
+  EXPECT_TRUE(plain.lens_light[0].magnitudes.empty());
+  EXPECT_TRUE(plain.sources[0].magnitudes.empty());
+}
+
+TEST(SceneYaml, ExampleScenesHaveColoursForEuclidAndLsst) {
+  const std::string configs = test::source_path("configs");
+  for (const char* preset : {"euclid", "lsst_10yr"}) {
+    const SurveyPreset p = load_survey_preset(configs, preset);
+    std::vector<std::string> names;
+    for (const Band& b : p.bands) names.push_back(b.name);
+    for (const char* scene : {"sie_shear.yaml", "jackpot_double_source.yaml"}) {
+      SCOPED_TRACE(std::string(preset) + " " + scene);
+      const SceneFile f = load_scene_yaml(test::source_path(std::string("configs/scenes/") + scene));
+      Scene s;
+      ASSERT_NO_THROW(s = scene_for_survey(f, p.bands, names));
+      for (const auto* list : {&s.lens_light, &s.sources})
+        for (const LightComponent& c : *list) EXPECT_EQ(c.magnitudes.size(), names.size());
+      // The lens galaxies are red: brighter (smaller AB magnitude) in the reddest band.
+      EXPECT_LT(s.lens_light[0].magnitudes.at(names.back()), s.lens_light[0].magnitudes.at(names.front()));
+    }
+  }
+}
+
+TEST(SceneYamlErrors, MagnitudesForTheWrongBandsOrSurvey) {
+  // A band the survey does not have: the entry's line and key path, the survey's bands.
+  EXPECT_EQ(survey_error(edit("H: 18.6}", "H: 18.6, K: 18.2}", kColours), kEuclid, {"VIS"}),
+            "scene.yaml:7: lens_light[0].magnitudes.K: survey Euclid has no band 'K'; its bands: VIS, Y, J, H");
+  // An observed band without a magnitude.
+  EXPECT_EQ(survey_error(edit("Y: 19.1, ", "", kColours), kEuclid, {"VIS", "Y"}),
+            "scene.yaml:7: lens_light[0].magnitudes: no magnitude for band Y (observed bands: VIS, Y); give one for "
+            "every observed band");
+  const std::string no_flat = edit("magnitudes: {VIS: 19.8, Y: 19.1, J: 18.8, H: 18.6},", "", kColours);
+  EXPECT_EQ(survey_error(edit("LSST: {g: 23.9, r: 23.8}", "LSST: {g: 23.9}", no_flat), kLsst, {"g", "r"}),
+            "scene.yaml:9: source_light[0].magnitudes.LSST: no magnitude for band r (observed bands: g, r); give one "
+            "for every observed band");
+  // Groups for other surveys only.
+  EXPECT_EQ(survey_error(no_flat, survey_bands("HSC", {"g", "r"}), {"g"}),
+            "scene.yaml:9: source_light[0].magnitudes: no magnitudes for survey HSC (given for: euclid, LSST); add a "
+            "group HSC with the bands g, r");
+  // Nothing to rescale: magnitudes on an entry without light.
+  EXPECT_EQ(survey_error(edit("amp: 20,", "amp: 0,", kColours), kEuclid, {"VIS"}),
+            "scene.yaml:7: lens_light[0].magnitudes: the entry's amp/flux gives no light, so there is no shape to "
+            "rescale to the magnitudes; give it a positive amp, flux or magnitude");
+  // An observed band that is not the survey's.
+  EXPECT_EQ(survey_error(kColours, kEuclid, {"VIS", "K"}), "survey Euclid has no band 'K'; its bands: VIS, Y, J, H");
+}
+
+TEST(SceneYamlErrors, MagnitudesSyntax) {
+  auto with = [](const std::string& m) { return edit("amp: 20,", "amp: 20, magnitudes: " + m + ","); };
+  expect_error(with("19.8"), {"scene.yaml:7:", "lens_light[0].magnitudes: expected a map of AB magnitudes per band"});
+  expect_error(with("{}"), {"scene.yaml:7:", "lens_light[0].magnitudes: empty"});
+  expect_error(with("{VIS: bright}"), {"scene.yaml:7:", "lens_light[0].magnitudes.VIS: expected a number, found 'bright'"});
+  expect_error(with("{VIS: 19.8, VIS: 19.9}"), {"scene.yaml:7:", "lens_light[0].magnitudes.VIS: duplicate key"});
+  expect_error(with("{VIS: 19.8, LSST: {g: 20}}"),
+               {"scene.yaml:7:", "lens_light[0].magnitudes.LSST: a survey group among band magnitudes"});
+  expect_error(with("{LSST: {g: 20}, VIS: 19.8}"),
+               {"scene.yaml:7:", "lens_light[0].magnitudes.VIS: expected a map {band: AB magnitude} for survey VIS"});
+  expect_error(with("{LSST: {g: 20}, lsst: {g: 21}}"),
+               {"scene.yaml:7:", "lens_light[0].magnitudes.lsst: survey lsst is already given as LSST on line 7"});
+  expect_error(with("{LSST: {g: {x: 1}}}"),
+               {"scene.yaml:7:", "lens_light[0].magnitudes.LSST.g: expected an AB magnitude, found a map"});
+  expect_error(with("{LSST: {}}"), {"scene.yaml:7:", "lens_light[0].magnitudes.LSST: empty"});
 }

@@ -1,7 +1,5 @@
 #include "lensforge/sim/app/render_command.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -11,51 +9,20 @@
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 
+#include "command_support.hpp"
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/io/png.hpp"
+#include "survey_render.hpp"
 
 namespace lensforge {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A problem with the arguments or the scene: reported, exit status 2, nothing written.
-struct BadInput : Error {
-  using Error::Error;
-};
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return s;
-}
-
-bool has_extension(const std::string& path, std::initializer_list<const char*> exts) {
-  const std::string ext = lower(fs::path(path).extension().string());
-  return std::any_of(exts.begin(), exts.end(), [&](const char* e) { return ext == e; });
-}
-
-/// Refuses an output that exists (unless overwrite), sits in a missing folder, or is the scene.
-void check_output(const std::string& path, const std::string& scene_path, bool overwrite) {
-  const fs::path p(path);
-  std::error_code ec;
-  const fs::path folder = p.parent_path().empty() ? fs::path(".") : p.parent_path();
-  if (!fs::is_directory(folder, ec)) throw BadInput(fmt::format("output folder '{}' does not exist", folder.string()));
-  if (fs::is_directory(p, ec)) throw BadInput(fmt::format("output '{}' is a folder", path));
-  if (fs::equivalent(p, fs::path(scene_path), ec)) throw BadInput(fmt::format("output '{}' is the scene file", path));
-  if (fs::exists(p, ec) && !overwrite)
-    throw BadInput(fmt::format("output '{}' exists; use --overwrite to replace it", path));
-}
-
-std::string one_line(std::string s) {
-  std::replace(s.begin(), s.end(), '\n', ' ');
-  return s;
-}
-
-std::string hdu_list(const std::vector<FitsImageHdu>& hdus) {
-  std::string s;
-  for (const auto& h : hdus) s += (s.empty() ? "" : ", ") + h.extname;
-  return s;
-}
+using app::BadInput;
+using app::check_output;
+using app::has_extension;
+using app::hdu_list;
+using app::one_line;
 
 }  // namespace
 
@@ -102,6 +69,7 @@ std::vector<FitsImageHdu> scene_fits_hdus(const SceneFile& f, const RenderedImag
 }
 
 int run_render_command(const RenderCommandArgs& args, std::ostream& out, std::ostream& err) {
+  if (args.survey) return app::run_survey_render(args, *args.survey, out, err);
   auto report = [&](const std::string& msg, int status) {
     err << "lensforge-sim: error: " << one_line(msg) << std::endl;
     return status;

@@ -158,6 +158,12 @@ class MapView {
   std::vector<Entry> entries_;
 };
 
+bool equal_ignoring_case(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 /// Position of `word` as a whole word in `text`, or npos.
@@ -259,7 +265,7 @@ const std::vector<MassType>& mass_types() {
   return types;
 }
 
-enum class LightKind { Sersic, Gaussian, ClumpySersic };
+enum class LightKind { Sersic, Gaussian, ClumpySersic, Spiral, Ring };
 
 struct LightType {
   std::string name;
@@ -274,6 +280,8 @@ const std::vector<LightType>& light_types() {
       {"GAUSSIAN", LightKind::Gaussian, false},
       {"GAUSSIAN_ELLIPSE", LightKind::Gaussian, true},
       {"CLUMPY_SERSIC", LightKind::ClumpySersic, true},
+      {"SPIRAL", LightKind::Spiral, true},
+      {"RING", LightKind::Ring, true},
   };
   return types;
 }
@@ -289,6 +297,23 @@ std::vector<Param<Gaussian>> gaussian_params(bool elliptical) {
   std::vector<Param<Gaussian>> p = {{"sigma", &Gaussian::sigma}};
   if (elliptical) p.insert(p.end(), {{"e1", &Gaussian::e1}, {"e2", &Gaussian::e2}});
   p.insert(p.end(), {{"center_x", &Gaussian::center_x}, {"center_y", &Gaussian::center_y}});
+  return p;
+}
+
+// SPIRAL: the disc's Sersic keys, then the arms (n_arms, an integer, is read on its own).
+const std::vector<Param<Spiral>>& spiral_params() {
+  static const std::vector<Param<Spiral>> p = {
+      {"R_sersic", &Spiral::R_sersic},   {"n_sersic", &Spiral::n_sersic},       {"e1", &Spiral::e1},
+      {"e2", &Spiral::e2},               {"center_x", &Spiral::center_x},       {"center_y", &Spiral::center_y},
+      {"arm_amplitude", &Spiral::arm_amplitude}, {"pitch_angle", &Spiral::pitch_angle}, {"r_arm", &Spiral::r_arm},
+      {"arm_phase", &Spiral::arm_phase, false}};
+  return p;
+}
+
+const std::vector<Param<Ring>>& ring_params() {
+  static const std::vector<Param<Ring>> p = {{"R_ring", &Ring::R_ring}, {"sigma", &Ring::sigma},
+                                             {"e1", &Ring::e1},         {"e2", &Ring::e2},
+                                             {"center_x", &Ring::center_x}, {"center_y", &Ring::center_y}};
   return p;
 }
 
@@ -344,7 +369,7 @@ class SceneParser {
     if (const auto* e = root_.find("cosmology")) f.scene.cosmology = read_cosmology(e->value);
     f.options = read_options();
     read_lens(f.scene);
-    read_lights(f.scene);
+    read_lights(f);
     read_z_source_convention(f.scene);
     return f;
   }
@@ -450,15 +475,19 @@ class SceneParser {
                      [](const LensPlane& a, const LensPlane& b) { return a.z < b.z; });
   }
 
-  void read_lights(Scene& scene) {
+  void read_lights(SceneFile& f) {
+    Scene& scene = f.scene;
     const YAML::Node ll = list("lens_light", false, "");
-    for (std::size_t i = 0; i < ll.size(); ++i)
-      scene.lens_light.push_back(read_light(ll[i], fmt::format("lens_light[{}]", i), false));
+    for (std::size_t i = 0; i < ll.size(); ++i) {
+      f.lens_light_magnitudes.emplace_back();
+      scene.lens_light.push_back(read_light(ll[i], fmt::format("lens_light[{}]", i), false, f.lens_light_magnitudes.back()));
+    }
     const YAML::Node src =
         list("source_light", true, "a scene needs at least one source (source_light: [{type: SERSIC_ELLIPSE, z: ...}])");
     for (std::size_t i = 0; i < src.size(); ++i) {
       const std::string path = fmt::format("source_light[{}]", i);
-      scene.sources.push_back(read_light(src[i], path, true));
+      f.source_magnitudes.emplace_back();
+      scene.sources.push_back(read_light(src[i], path, true, f.source_magnitudes.back()));
       const double z = scene.sources.back().z;
       if (!(z > first_lens_->z))
         ctx_.fail(src[i]["z"], fmt::format("{}.z = {} is not behind the lens at z = {} ({}); a source needs z > {}",
@@ -468,15 +497,21 @@ class SceneParser {
     }
   }
 
-  LightComponent read_light(const YAML::Node& n, const std::string& path, bool is_source) const {
+  LightComponent read_light(const YAML::Node& n, const std::string& path, bool is_source,
+                            LightMagnitudes& magnitudes) const {
     const MapView m(ctx_, n, path, "a map {type: ..., parameters}");
     const LightType& t = lookup_type(m, light_types(), "light profile type");
     std::vector<std::string> params;
     switch (t.kind) {
       case LightKind::Gaussian: params = keys_of(gaussian_params(t.elliptical)); break;
+      case LightKind::Spiral:
+        params = keys_of(spiral_params());
+        params.insert(params.begin() + 6, "n_arms");
+        break;
+      case LightKind::Ring: params = keys_of(ring_params()); break;
       default: params = keys_of(sersic_params(t.elliptical)); break;
     }
-    std::vector<std::string> allowed = {"type", "z", "amp", "flux", "magnitude"};
+    std::vector<std::string> allowed = {"type", "z", "amp", "flux", "magnitude", "magnitudes"};
     allowed.insert(allowed.end(), params.begin(), params.end());
     if (t.kind == LightKind::ClumpySersic) allowed.push_back("knots");
     m.allow_only(allowed, "parameter of " + t.name);
@@ -495,10 +530,11 @@ class SceneParser {
     std::vector<const MapView::Entry*> amps;
     for (const char* k : {"amp", "flux", "magnitude"})
       if (const auto* e = m.find(k)) amps.push_back(e);
-    const std::string amp_rule = t.kind == LightKind::Gaussian
-                                     ? "give exactly one of amp (total flux), flux (total flux), magnitude (AB)"
-                                     : "give exactly one of amp (surface brightness at R_sersic, flux/arcsec^2), "
-                                       "flux (total flux), magnitude (AB)";
+    const std::string amp_meaning = t.kind == LightKind::Gaussian ? "total flux"
+                                    : t.kind == LightKind::Ring   ? "surface brightness on the crest, flux/arcsec^2"
+                                                                  : "surface brightness at R_sersic, flux/arcsec^2";
+    const std::string amp_rule =
+        fmt::format("give exactly one of amp ({}), flux (total flux), magnitude (AB)", amp_meaning);
     if (amps.empty()) ctx_.fail(n, fmt::format("{}.amp: missing; {}", path, amp_rule));
     if (amps.size() > 1)
       ctx_.fail(amps[1]->key_node, fmt::format("{}: both {} and {} given; {}", m.child(amps[1]->key), amps[0]->key,
@@ -531,6 +567,21 @@ class SceneParser {
         c.profile = g;
         break;
       }
+      case LightKind::Spiral: {
+        Spiral sp;
+        read_params(m, t.name, spiral_params(), allowed, sp);
+        sp.n_arms = read_integer(ctx_, m.require("n_arms", fmt::format("{} needs it (parameters: {})", t.name,
+                                                                       join(allowed))).value,
+                                 m.child("n_arms"));
+        c.profile = sp;
+        break;
+      }
+      case LightKind::Ring: {
+        Ring r;
+        read_params(m, t.name, ring_params(), allowed, r);
+        c.profile = r;
+        break;
+      }
     }
     set_amp(c.profile, 1.0);
     if (const std::string msg = validate(c.profile); !msg.empty()) fail_light_validation(m, knot_maps, msg, {});
@@ -538,7 +589,9 @@ class SceneParser {
     double amp = amp_value;
     if (amp_key.key != "amp") {
       const double flux = amp_key.key == "flux" ? amp_value : flux_from_magnitude(amp_value, *zero_point_);
-      amp = std::holds_alternative<Gaussian>(c.profile) ? flux : sersic_amp_from_total_flux(host(c.profile), flux);
+      // CLUMPY_SERSIC: the flux is the host's (knots carry their own); else the profile's total.
+      amp = std::holds_alternative<ClumpySersic>(c.profile) ? sersic_amp_from_total_flux(host(c.profile), flux)
+                                                            : flux / total_flux(c.profile);
       if (!std::isfinite(amp))
         ctx_.fail(amp_key.value, fmt::format("{}.{} = {}: gives a non-finite amp", path, amp_key.key,
                                              amp_key.value.Scalar()));
@@ -546,7 +599,60 @@ class SceneParser {
     set_amp(c.profile, amp);
     if (const std::string msg = validate(c.profile); !msg.empty())
       fail_light_validation(m, knot_maps, msg, {{"amp", amp_key.key}});
+    magnitudes = read_magnitudes(m);
+    for (const BandMagnitude& b : magnitudes.entries)
+      if (b.survey.empty()) c.magnitudes[b.band] = b.magnitude;
     return c;
+  }
+
+  /// `magnitudes`: {band: mag, ...} (any survey) or {survey: {band: mag, ...}, ...}.
+  LightMagnitudes read_magnitudes(const MapView& light) const {
+    LightMagnitudes out;
+    out.component = light.path();
+    out.line = light.node().Mark().line + 1;
+    const auto* e = light.find("magnitudes");
+    if (!e) return out;
+    out.line = e->key_node.Mark().line + 1;
+    const std::string form =
+        "a map of AB magnitudes per band {VIS: 19.8, Y: 19.1, ...} or per survey {Euclid: {VIS: 19.8, ...}, ...}";
+    const MapView top(ctx_, e->value, light.child("magnitudes"), form);
+    if (top.entries().empty()) ctx_.fail(e->value, fmt::format("{}: empty; expected {}", top.path(), form));
+    const bool grouped = top.entries().front().value.IsMap();
+    auto read_bands = [&](const MapView& bands, const std::string& survey) {
+      if (bands.entries().empty())
+        ctx_.fail(bands.node(), fmt::format("{}: empty; expected band: AB magnitude pairs", bands.path()));
+      for (const auto& b : bands.entries()) {
+        if (b.value.IsMap())
+          ctx_.fail(b.value, fmt::format("{}: expected an AB magnitude, found a map (survey groups hold bands, "
+                                         "not further groups)", bands.child(b.key)));
+        const double mag = read_number(ctx_, b.value, bands.child(b.key));
+        out.entries.push_back({survey, b.key, mag, bands.child(b.key), b.value.Mark().line + 1});
+      }
+    };
+    if (!grouped) {
+      for (const auto& b : top.entries())
+        if (b.value.IsMap())
+          ctx_.fail(b.key_node, fmt::format("{}: a survey group among band magnitudes; give either band: magnitude "
+                                            "pairs (any survey) or survey: {{band: magnitude}} groups, not both",
+                                            top.child(b.key)));
+      read_bands(top, "");
+      return out;
+    }
+    for (std::size_t k = 0; k < top.entries().size(); ++k) {
+      const auto& g = top.entries()[k];
+      if (!g.value.IsMap())
+        ctx_.fail(g.value, fmt::format("{}: expected a map {{band: AB magnitude}} for survey {} like the groups "
+                                       "before it, found {}; give either band: magnitude pairs (any survey) or "
+                                       "survey: {{band: magnitude}} groups, not both",
+                                       top.child(g.key), g.key, describe(g.value)));
+      for (std::size_t j = 0; j < k; ++j)
+        if (equal_ignoring_case(top.entries()[j].key, g.key))
+          ctx_.fail(g.key_node, fmt::format("{}: survey {} is already given as {} on line {} (survey names ignore "
+                                            "case)", top.child(g.key), g.key, top.entries()[j].key,
+                                            top.entries()[j].key_node.Mark().line + 1));
+      read_bands(MapView(ctx_, g.value, top.child(g.key), "a map {band: AB magnitude}"), g.key);
+    }
+    return out;
   }
 
   /// A light profile's validate() message, pointed at knots[i] when it names a knot.
@@ -578,10 +684,7 @@ class SceneParser {
     return knots;
   }
 
-  static const Sersic& host(const LightProfile& p) {
-    if (const auto* s = std::get_if<Sersic>(&p)) return *s;
-    return std::get<ClumpySersic>(p).host;
-  }
+  static const Sersic& host(const LightProfile& p) { return std::get<ClumpySersic>(p).host; }
 
   static void set_amp(LightProfile& p, double amp) {
     std::visit(
@@ -646,6 +749,63 @@ SceneFile load_scene_yaml(const std::string& path) {
   text << in.rdbuf();
   if (in.bad()) throw IoError(fmt::format("cannot read scene file '{}'", path));
   return parse_scene_yaml(text.str(), path);
+}
+
+Scene scene_for_survey(const SceneFile& f, const std::vector<Band>& survey_bands,
+                       const std::vector<std::string>& observed) {
+  const std::string survey = survey_bands.empty() ? std::string() : survey_bands.front().survey;
+  std::vector<std::string> names;
+  for (const Band& b : survey_bands) names.push_back(b.name);
+  auto is_band = [&](const std::string& name) { return std::find(names.begin(), names.end(), name) != names.end(); };
+  for (const std::string& o : observed)
+    if (!is_band(o)) throw ConfigError(fmt::format("survey {} has no band '{}'; its bands: {}", survey, o, join(names)));
+  auto fail = [&](int line, const std::string& text) {
+    throw ConfigError(fmt::format("{}:{}: {}", f.path, line, text));
+  };
+
+  Scene out = f.scene;
+  auto apply = [&](std::vector<LightComponent>& components, const std::vector<LightMagnitudes>& written) {
+    for (std::size_t i = 0; i < components.size() && i < written.size(); ++i) {
+      LightComponent& c = components[i];
+      const LightMagnitudes& lm = written[i];
+      c.magnitudes.clear();
+      if (lm.entries.empty()) {  // flat f_nu at the magnitude of the plain render, if it has one
+        const double total = total_flux(c.profile);
+        if (f.magnitude_zero_point && total > 0.0)
+          for (const std::string& o : observed) c.magnitudes[o] = *f.magnitude_zero_point - 2.5 * std::log10(total);
+        continue;
+      }
+      std::string group;  // the survey group used ("" for the flat form)
+      std::vector<std::string> other_groups;
+      for (const BandMagnitude& e : lm.entries) {
+        if (!e.survey.empty() && !equal_ignoring_case(e.survey, survey)) {
+          if (std::find(other_groups.begin(), other_groups.end(), e.survey) == other_groups.end())
+            other_groups.push_back(e.survey);
+          continue;
+        }
+        if (!is_band(e.band))
+          fail(e.line, fmt::format("{}: survey {} has no band '{}'; its bands: {}", e.key_path, survey, e.band,
+                                   join(names)));
+        c.magnitudes[e.band] = e.magnitude;
+        group = e.survey;
+      }
+      const std::string at = lm.component + ".magnitudes" + (group.empty() ? "" : "." + group);
+      if (!c.magnitudes.empty() && !(total_flux(c.profile) > 0.0))
+        fail(lm.line, fmt::format("{}: the entry's amp/flux gives no light, so there is no shape to rescale to the "
+                                  "magnitudes; give it a positive amp, flux or magnitude",
+                                  at));
+      if (c.magnitudes.empty())
+        fail(lm.line, fmt::format("{}: no magnitudes for survey {} (given for: {}); add a group {} with the bands {}",
+                                  at, survey, join(other_groups), survey, join(names)));
+      for (const std::string& o : observed)
+        if (!c.magnitudes.count(o))
+          fail(lm.line, fmt::format("{}: no magnitude for band {} (observed bands: {}); give one for every observed "
+                                    "band", at, o, join(observed)));
+    }
+  };
+  apply(out.lens_light, f.lens_light_magnitudes);
+  apply(out.sources, f.source_magnitudes);
+  return out;
 }
 
 }  // namespace lensforge

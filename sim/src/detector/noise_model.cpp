@@ -95,25 +95,31 @@ void check_inputs(const ImageF& rate, const Band& band, const NoiseOptions& opti
   if (rate.size() == 0) throw ConfigError("noise model: the input image is empty");
 }
 
+}  // namespace detail
+
+OutputScale output_scale(const Band& band, const NoiseOptions& options) {
+  const double t = band.total_exposure_time();
+  switch (options.unit) {
+    case OutputUnit::ADU:
+      return {t / band.gain, band.zero_point + 2.5 * std::log10(t / band.gain)};
+    case OutputUnit::ZERO_POINT_FLUX:
+      return {std::pow(10.0, -0.4 * (band.zero_point - options.flux_zero_point)), options.flux_zero_point};
+    case OutputUnit::ELECTRONS_PER_S:
+      break;
+  }
+  return {1.0, band.zero_point};
+}
+
+namespace detail {
+
 Observation start_observation(const Band& band, const NoiseOptions& options, Eigen::Index rows, Eigen::Index cols) {
   Observation obs;
   const double t = band.total_exposure_time();
   obs.exposure_time = t;
   obs.unit = options.unit;
-  switch (options.unit) {
-    case OutputUnit::ELECTRONS_PER_S:
-      obs.scale = 1.0;
-      obs.zero_point = band.zero_point;
-      break;
-    case OutputUnit::ADU:
-      obs.scale = t / band.gain;
-      obs.zero_point = band.zero_point + 2.5 * std::log10(t / band.gain);
-      break;
-    case OutputUnit::ZERO_POINT_FLUX:
-      obs.scale = std::pow(10.0, -0.4 * (band.zero_point - options.flux_zero_point));
-      obs.zero_point = options.flux_zero_point;
-      break;
-  }
+  const OutputScale out = output_scale(band, options);
+  obs.scale = out.scale;
+  obs.zero_point = out.zero_point;
   obs.background = band.background_rate() * obs.scale;
   obs.image.resize(rows, cols);
   obs.sigma.resize(rows, cols);

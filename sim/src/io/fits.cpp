@@ -334,18 +334,21 @@ class HduWriter {
   }
 
   void image(const FitsImageHdu& hdu) {
-    if (hdu.data.rows() == 0 || hdu.data.cols() == 0)
-      fail("empty image (" + std::to_string(hdu.data.rows()) + " x " + std::to_string(hdu.data.cols()) +
-           "): nothing to write");
-    long naxes[2] = {static_cast<long>(hdu.data.cols()), static_cast<long>(hdu.data.rows())};
+    const bool u16 = hdu.data_u16.size() > 0;
+    if (u16 && hdu.data.size() > 0) fail("both float and uint16 pixels given: give one of data and data_u16");
+    const Eigen::Index rows = u16 ? hdu.data_u16.rows() : hdu.data.rows();
+    const Eigen::Index cols = u16 ? hdu.data_u16.cols() : hdu.data.cols();
+    if (rows == 0 || cols == 0)
+      fail("empty image (" + std::to_string(rows) + " x " + std::to_string(cols) + "): nothing to write");
+    long naxes[2] = {static_cast<long>(cols), static_cast<long>(rows)};
     int status = 0;
-    fits_create_img(f_.get(), FLOAT_IMG, 2, naxes, &status);
+    fits_create_img(f_.get(), u16 ? USHORT_IMG : FLOAT_IMG, 2, naxes, &status);
     check(status, "creating the image HDU failed");
     if (!hdu.extname.empty()) {
       if (!printable_ascii(hdu.extname)) fail("EXTNAME '" + hdu.extname + "' has characters FITS does not allow");
       put_string("EXTNAME", hdu.extname, "name of this HDU");
     }
-    if (hdu.wcs) wcs(*hdu.wcs, hdu.data.cols(), hdu.data.rows());
+    if (hdu.wcs) wcs(*hdu.wcs, cols, rows);
     fits_write_date(f_.get(), &status);
     check(status, "writing DATE failed");
     put_string("ORIGIN", "lensforge", "written by lensforge " LENSFORGE_VERSION);
@@ -353,10 +356,12 @@ class HduWriter {
     std::set<std::string> used;
     for (const FitsCard& c : hdu.cards) card(c, hdu.wcs.has_value(), used);
 
-    fits_write_img(f_.get(), TFLOAT, 1, static_cast<LONGLONG>(hdu.data.size()), const_cast<float*>(hdu.data.data()),
-                   &status);
-    check(status, "writing the " + std::to_string(hdu.data.cols()) + " x " + std::to_string(hdu.data.rows()) +
-                      " pixels failed");
+    const auto n = static_cast<LONGLONG>(rows * cols);
+    if (u16)
+      fits_write_img(f_.get(), TUSHORT, 1, n, const_cast<std::uint16_t*>(hdu.data_u16.data()), &status);
+    else
+      fits_write_img(f_.get(), TFLOAT, 1, n, const_cast<float*>(hdu.data.data()), &status);
+    check(status, "writing the " + std::to_string(cols) + " x " + std::to_string(rows) + " pixels failed");
   }
 
  private:

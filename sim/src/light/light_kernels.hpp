@@ -38,10 +38,51 @@ struct GaussianConstants {
   double norm = 0.0;  ///< flux/arcsec^2, peak surface brightness
 };
 
+/// Sersic disc times [1 + a T cos(m atan2(v, u) - k (ln t / 2 + c0) + phase)], T = t / (t + t_arm)
+/// (u, v, t as for the Sersic, in units of R_sersic). Batches beyond the disc's t_negligible are
+/// skipped (there I < (1 + a) kNegligible amp).
+struct SpiralConstants {
+  SersicConstants disc;
+  double arms = 2.0;       ///< m, number of arms
+  double amplitude = 0.0;  ///< a, arm contrast
+  double winding = 0.0;    ///< k = m / tan(pitch angle)
+  double c0 = 0.0;         ///< ln(R_sersic / r_arm)
+  double phase = 0.0;      ///< radians
+  double t_arm = 1.0;      ///< (r_arm / R_sersic)^2
+};
+
+/// I = amp exp(-(sqrt(u^2 + v^2) - r0)^2 k), (u, v) in arcsec (map scale 1), k = 1 / (2 sigma^2).
+struct RingConstants {
+  EllipseMap map;
+  double amp = 0.0;  ///< flux/arcsec^2
+  double r0 = 0.0;   ///< arcsec, crest radius
+  double k = 1.0;    ///< 1/arcsec^2
+  double t_negligible = 0.0;  ///< arcsec^2: beyond (u^2 + v^2) = t_negligible, I < kNegligible amp
+};
+
+/// Whether any of the n points lies within (u^2 + v^2) <= t of the map's centre. The float32
+/// loops call it first and skip a batch that lies entirely where the profile is negligible (an
+/// integer count vectorises; a float min-reduction does not without -ffinite-math-only).
+template <class T>
+inline bool any_within(const EllipseMap& map, const T* __restrict x, const T* __restrict y, std::size_t n, T t) {
+  const T cx = T(map.cx), cy = T(map.cy), m11 = T(map.m11), m12 = T(map.m12), m21 = T(map.m21), m22 = T(map.m22);
+  int near = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const T dx = x[i] - cx, dy = y[i] - cy;
+    const T u = m11 * dx + m12 * dy, v = m21 * dx + m22 * dy;
+    near += u * u + v * v <= t;
+  }
+  return near > 0;
+}
+
 /// ADD the profile at (x[k], y[k]) to out[k], k < n. Instantiated for float and double.
 template <class T>
 void add_sersic(const SersicConstants& c, const T* x, const T* y, T* out, std::size_t n);
 template <class T>
 void add_gaussian(const GaussianConstants& c, const T* x, const T* y, T* out, std::size_t n);
+template <class T>
+void add_spiral(const SpiralConstants& c, const T* x, const T* y, T* out, std::size_t n);
+template <class T>
+void add_ring(const RingConstants& c, const T* x, const T* y, T* out, std::size_t n);
 
 }  // namespace lensforge::light_kernels

@@ -45,6 +45,20 @@ light_kernels::GaussianConstants gaussian_constants(double amp, double sigma, do
   return {ellipse_map(e1, e2, cx, cy, std::numbers::sqrt2 * sigma), amp / (2.0 * std::numbers::pi * sigma * sigma)};
 }
 
+light_kernels::SpiralConstants spiral_constants(const Spiral& p) {
+  const Sersic disc{p.amp, p.R_sersic, p.n_sersic, p.e1, p.e2, p.center_x, p.center_y};
+  const double r = p.r_arm / p.R_sersic;
+  return {sersic_constants(disc),    double(p.n_arms),       p.arm_amplitude, p.n_arms / std::tan(p.pitch_angle),
+          std::log(p.R_sersic / p.r_arm), p.arm_phase, r * r};
+}
+
+light_kernels::RingConstants ring_constants(const Ring& r) {
+  // I / amp < kNegligible outside R = R_ring + sigma sqrt(2 ln(1/kNegligible)).
+  const double r_negligible = r.R_ring + r.sigma * std::sqrt(2.0 * std::log(1.0 / light_kernels::kNegligible));
+  return {ellipse_map(r.e1, r.e2, r.center_x, r.center_y, 1.0), r.amp, r.R_ring, 0.5 / (r.sigma * r.sigma),
+          r_negligible * r_negligible};
+}
+
 template <class T>
 void add_impl(const LightProfile& p, const T* x, const T* y, T* out, std::size_t n) {
   std::visit(Overloaded{
@@ -60,6 +74,8 @@ void add_impl(const LightProfile& p, const T* x, const T* y, T* out, std::size_t
                          gaussian_constants(k.flux, k.sigma, 0.0, 0.0, c.host.center_x + k.dx, c.host.center_y + k.dy),
                          x, y, out, n);
                  },
+                 [&](const Spiral& sp) { light_kernels::add_spiral(spiral_constants(sp), x, y, out, n); },
+                 [&](const Ring& r) { light_kernels::add_ring(ring_constants(r), x, y, out, n); },
              },
              p);
 }
@@ -100,12 +116,20 @@ double sersic_total_flux(const Sersic& s) {
          s.R_sersic * s.R_sersic;
 }
 
+double ring_total_flux(const Ring& r) {
+  const double s = r.sigma, R = r.R_ring;
+  return 2.0 * std::numbers::pi * r.amp *
+         (s * s * std::exp(-R * R / (2.0 * s * s)) +
+          std::sqrt(0.5 * std::numbers::pi) * R * s * (1.0 + std::erf(R / (std::numbers::sqrt2 * s))));
+}
+
 }  // namespace
 
 const char* name(const LightProfile& p) {
   return std::visit(Overloaded{[](const Sersic&) { return "SERSIC_ELLIPSE"; },
                                [](const Gaussian&) { return "GAUSSIAN_ELLIPSE"; },
-                               [](const ClumpySersic&) { return "CLUMPY_SERSIC"; }},
+                               [](const ClumpySersic&) { return "CLUMPY_SERSIC"; },
+                               [](const Spiral&) { return "SPIRAL"; }, [](const Ring&) { return "RING"; }},
                     p);
 }
 
@@ -135,6 +159,27 @@ std::string validate(const LightProfile& p) {
                        return;
                    }
                  },
+                 [&](const Spiral& sp) {
+                   const Sersic disc{sp.amp, sp.R_sersic, sp.n_sersic, sp.e1, sp.e2, sp.center_x, sp.center_y};
+                   check_sersic(msg, prof, disc, "") ||
+                       fail(msg, sp.n_arms >= 1 && sp.n_arms <= 8, prof, "n_arms", sp.n_arms, "in [1, 8]") ||
+                       fail(msg, sp.arm_amplitude >= 0.0 && sp.arm_amplitude <= 1.0, prof, "arm_amplitude",
+                            sp.arm_amplitude, "in [0, 1]") ||
+                       fail(msg, sp.pitch_angle > 0.0 && sp.pitch_angle < 0.5 * std::numbers::pi, prof, "pitch_angle",
+                            sp.pitch_angle, "in (0, pi/2) (radians)") ||
+                       fail(msg, sp.r_arm > 0.0 && std::isfinite(sp.r_arm), prof, "r_arm", sp.r_arm,
+                            "> 0 and finite (arcsec)") ||
+                       fail(msg, std::isfinite(sp.arm_phase), prof, "arm_phase", sp.arm_phase, "finite (radians)");
+                 },
+                 [&](const Ring& r) {
+                   fail(msg, r.amp >= 0.0 && std::isfinite(r.amp), prof, "amp", r.amp, ">= 0 and finite") ||
+                       fail(msg, r.R_ring >= 0.0 && std::isfinite(r.R_ring), prof, "R_ring", r.R_ring,
+                            ">= 0 and finite (arcsec)") ||
+                       fail(msg, r.sigma > 0.0 && std::isfinite(r.sigma), prof, "sigma", r.sigma,
+                            "> 0 and finite (arcsec)") ||
+                       check_ellipticity(msg, prof, r.e1, r.e2) ||
+                       check_center(msg, prof, r.center_x, r.center_y, "center_x", "center_y");
+                 },
              },
              p);
   return msg;
@@ -149,7 +194,12 @@ double total_flux(const LightProfile& p) {
                                  double f = sersic_total_flux(c.host);
                                  for (const Knot& k : c.knots) f += k.flux;
                                  return f;
-                               }},
+                               },
+                               [](const Spiral& sp) {
+                                 return sersic_total_flux(
+                                     Sersic{sp.amp, sp.R_sersic, sp.n_sersic, sp.e1, sp.e2, sp.center_x, sp.center_y});
+                               },
+                               [](const Ring& r) { return ring_total_flux(r); }},
                     p);
 }
 
@@ -159,7 +209,8 @@ LightProfile scaled(const LightProfile& p, double factor) {
                         [&](ClumpySersic& c) {
                           c.host.amp *= factor;
                           for (auto& k : c.knots) k.flux *= factor;
-                        }},
+                        },
+                        [&](Spiral& sp) { sp.amp *= factor; }, [&](Ring& r) { r.amp *= factor; }},
              out);
   return out;
 }

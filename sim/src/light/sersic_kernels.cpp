@@ -13,19 +13,10 @@ void add_sersic(const SersicConstants& c, const T* __restrict x, const T* __rest
   const T cx = T(c.map.cx), cy = T(c.map.cy);
   const T m11 = T(c.map.m11), m12 = T(c.map.m12), m21 = T(c.map.m21), m22 = T(c.map.m22);
   const T amp = T(c.amp), b_n = T(c.b_n), k = T(c.half_inv_n), t_min = T(c.t_min), t_max = T(c.t_max);
-  // float32 path (images): skip the batch when every point lies where the profile is below
-  // kNegligible of its amplitude, via a cheap pass with no exp/log. The float64 path keeps
-  // lenstronomy's exact values everywhere.
-  if constexpr (std::is_same_v<T, float>) {
-    const T t_negligible = T(c.t_negligible);
-    int near = 0;  // an integer count vectorises; a float min reduction does not without finite-math
-    for (std::size_t i = 0; i < n; ++i) {
-      const T dx = x[i] - cx, dy = y[i] - cy;
-      const T u = m11 * dx + m12 * dy, v = m21 * dx + m22 * dy;
-      near += u * u + v * v <= t_negligible;
-    }
-    if (near == 0) return;
-  }
+  // float32 path (images): skip a batch lying entirely where the profile is below kNegligible
+  // of its amplitude. The float64 path keeps lenstronomy's exact values everywhere.
+  if constexpr (std::is_same_v<T, float>)
+    if (!any_within(c.map, x, y, n, T(c.t_negligible))) return;
   for (std::size_t i = 0; i < n; ++i) {
     const T dx = x[i] - cx, dy = y[i] - cy;
     const T u = m11 * dx + m12 * dy, v = m21 * dx + m22 * dy;

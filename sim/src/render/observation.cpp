@@ -115,9 +115,12 @@ std::vector<BandObservation> SceneObserver::observe(const Scene& scene, Rng& rng
     b.band = band.name;
     b.lens_light = conv.convolve(r.lens_light);
     b.source = conv.convolve(r.source);
+    if (o.source_images)
+      for (const ImageF& img : r.sources) b.sources.push_back(conv.convolve(img));
     if (o.supersampling_convolution) {
       b.lens_light = block_sum(b.lens_light, o.supersampling);
       b.source = block_sum(b.source, o.supersampling);
+      for (ImageF& img : b.sources) img = block_sum(img, o.supersampling);
     }
     b.noiseless = b.lens_light + b.source;
     if (o.noise) {

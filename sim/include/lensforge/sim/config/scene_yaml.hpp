@@ -15,18 +15,60 @@
 // Mass types: SIE, SIS, EPL, NFW, POINT_MASS, SHEAR, CONVERGENCE (kwargs: the field names of
 // mass/mass_profile.hpp; SHEAR and CONVERGENCE ra_0/dec_0 default to 0, all else is required).
 // Light types: SERSIC, SERSIC_ELLIPSE, GAUSSIAN, GAUSSIAN_ELLIPSE, CLUMPY_SERSIC (Sersic keys plus
-// `knots: [{dx, dy, sigma, flux}, ...]`). Each light entry gives exactly one of `amp`
-// (lenstronomy's amplitude), `flux` (total flux) or `magnitude` (AB, needs magnitude_zero_point);
-// for CLUMPY_SERSIC they set the Sersic host, the knots carry their own flux.
-// Lens entries at the same z form one lens plane.
+// `knots: [{dx, dy, sigma, flux}, ...]`), SPIRAL (Sersic keys plus n_arms, arm_amplitude,
+// pitch_angle, r_arm, optional arm_phase) and RING (R_ring, sigma, e1, e2, center_x, center_y);
+// light/light_profile.hpp gives their formulas. Lens entries at the same z form one lens plane.
+//
+// Brightness of a light entry (the rules live here; the example scenes explain them too):
+//  - Every light entry gives exactly one of `amp` (lenstronomy's amplitude), `flux` (total flux)
+//    or `magnitude` (AB, needs magnitude_zero_point); for CLUMPY_SERSIC they set the Sersic host,
+//    the knots carry their own flux. This is the brightness of a plain render (no survey), in
+//    flux units per pixel, and the reference amplitude of the entry's shape.
+//  - Optional `magnitudes` give its colours for observations through a survey's bands
+//    (`lensforge-sim render --survey`, SceneObserver): the AB magnitude of the whole entry (host
+//    and knots) per band, for any survey
+//        magnitudes: {VIS: 19.8, Y: 19.1, J: 18.8, H: 18.6}
+//    or per survey (keyed by the survey file's `survey:` name, case ignored), so that one scene
+//    serves several surveys:
+//        magnitudes:
+//          Euclid: {VIS: 19.8, Y: 19.1, J: 18.8, H: 18.6}
+//          LSST: {u: 22.9, g: 21.5, r: 20.4, i: 19.9, z: 19.6, y: 19.4}
+//    Band names are case-sensitive (Euclid's Y is not LSST's y). In a band with a magnitude the
+//    entry keeps its shape (knots keep their share of the light) and is rescaled to that total.
+//  - When a survey observes the scene (scene_for_survey): the magnitudes that apply are the flat
+//    ones or that survey's group; each must name a band of the survey and every observed band
+//    needs one. Groups for other surveys only are an error. An entry without `magnitudes` has the
+//    same AB magnitude in every band (flat f_nu): the one amp/flux/magnitude gives through
+//    magnitude_zero_point; without magnitude_zero_point its amplitude is taken as it is, in the
+//    band's electrons per second.
+//  - With a survey the scene's grid, psf and flux_unit are not used: each band has its own
+//    pixels, PSF and output unit (the grid stays required, for plain renders).
 //
 // Every error is one ConfigError: "FILE:LINE: KEY.PATH ...: what was found; what is allowed".
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lensforge/sim/render/scene.hpp"
+#include "lensforge/sim/survey/band.hpp"
 
 namespace lensforge {
+
+/// One per-band magnitude of a light entry, where the scene file gives it.
+struct BandMagnitude {
+  std::string survey;     ///< survey group it is given under; "" in the flat form (any survey)
+  std::string band;       ///< band name, case-sensitive (e.g. VIS, Y, y)
+  double magnitude = 0;   ///< AB magnitude of the entry's total light in the band, finite
+  std::string key_path;   ///< e.g. "source_light[0].magnitudes.Euclid.VIS"
+  int line = 0;           ///< 1-based line of the value
+};
+
+/// The `magnitudes` of one light entry (no entries when it gives none).
+struct LightMagnitudes {
+  std::string component;               ///< key path of the light entry, e.g. "lens_light[0]"
+  int line = 0;                        ///< 1-based line of `magnitudes` (of the entry if none)
+  std::vector<BandMagnitude> entries;  ///< in file order
+};
 
 /// A parsed and validated scene file.
 struct SceneFile {
@@ -37,6 +79,10 @@ struct SceneFile {
   /// What 1 flux unit is, as an astropy/FITS unit string; pixel values are flux units per pixel.
   /// Default "count/s", lenstronomy's convention for amp (counts per second per arcsec^2).
   std::string flux_unit = "count/s";
+  /// The `magnitudes` of scene.lens_light[i] and scene.sources[i] as written. The flat form is
+  /// also in each LightComponent::magnitudes; the per-survey form only after scene_for_survey().
+  std::vector<LightMagnitudes> lens_light_magnitudes;
+  std::vector<LightMagnitudes> source_magnitudes;
 };
 
 /// Reads and validates a scene file. Throws ConfigError (syntax, keys, values, ranges; the
@@ -45,5 +91,13 @@ SceneFile load_scene_yaml(const std::string& path);
 
 /// Parses and validates scene YAML text; `source_name` stands for the file in messages.
 SceneFile parse_scene_yaml(const std::string& yaml_text, const std::string& source_name);
+
+/// The scene as a survey observes it: every light component's LightComponent::magnitudes set for
+/// the bands `observed` (names of bands in `survey_bands`, which are one survey's) by the rules
+/// above. Throws ConfigError "FILE:LINE: KEY.PATH: ..." for a magnitude of a band the survey
+/// lacks (naming the survey's bands), an observed band without a magnitude, magnitudes for other
+/// surveys only, or an observed name not in `survey_bands`.
+Scene scene_for_survey(const SceneFile& file, const std::vector<Band>& survey_bands,
+                       const std::vector<std::string>& observed);
 
 }  // namespace lensforge

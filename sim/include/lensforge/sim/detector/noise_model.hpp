@@ -39,6 +39,14 @@ struct NoiseOptions {
   std::string validate() const;
 };
 
+/// How e-/s convert to the output unit: value_out = scale * value_e_per_s, and zero_point is the
+/// AB magnitude of a source totalling 1 output unit.
+struct OutputScale {
+  double scale = 1.0;
+  double zero_point = 0.0;
+};
+OutputScale output_scale(const Band& band, const NoiseOptions& options);
+
 struct Observation {
   ImageF image;            ///< noisy image in `unit`
   ImageF sigma;            ///< expected 1-sigma noise per pixel, same unit

@@ -4,6 +4,7 @@
 // file-name syntax such as "file.fits[1]" or "!file.fits"). Safe to call from several threads on
 // different files (cfitsio is built reentrant; its error-message stack is shared, so a message of
 // another thread's simultaneous failure may appear in an error text).
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
@@ -44,6 +45,10 @@ struct FitsImageHdu {
   ImageF data;                     ///< float32, written as BITPIX -32, row i = FITS row i+1
   std::vector<FitsCard> cards;     ///< extra header cards
   std::optional<FitsWcs> wcs;      ///< optional WCS
+  /// Unsigned 16-bit pixels (e.g. bit masks) instead of `data`: when not empty they are written,
+  /// with FITS's unsigned convention (BITPIX 16, BZERO 32768: astropy reads uint16), and `data`
+  /// must be empty.
+  Image<std::uint16_t> data_u16;
 };
 
 /// Writes all HDUs to `path` (the first is the primary HDU), each with DATE and ORIGIN =

@@ -47,9 +47,48 @@ struct ClumpySersic {
   std::vector<Knot> knots;
 };
 
-using LightProfile = std::variant<Sersic, Gaussian, ClumpySersic>;
+/// Spiral galaxy (lensforge "SPIRAL", a hard negative: arms mimic arcs): an elliptical Sersic disc
+/// modulated by n_arms logarithmic spiral arms,
+///   I = I_sersic(R) [1 + arm_amplitude T(R) cos(n_arms (theta - ln(R / r_arm) / tan(pitch_angle)) + arm_phase)],
+///   T(R) = R^2 / (R^2 + r_arm^2),
+/// with R the circularised radius and theta the polar angle (from the major axis, counter-clockwise)
+/// in the round frame of the ellipse, where the disc is round: both as for the Sersic. An arm crest
+/// is a logarithmic spiral R = r_arm exp(tan(pitch_angle) (theta - theta_0)). The taper T fades the
+/// arms inside r_arm, where the spiral would wind ever tighter. The modulation averages to zero on
+/// every circle of the round frame, so the total flux is exactly the Sersic disc's.
+struct Spiral {
+  double amp = 1.0;            ///< flux/arcsec^2, disc surface brightness at R = R_sersic, >= 0
+  double R_sersic = 1.0;       ///< arcsec, circularised half-light radius of the disc, > 0
+  double n_sersic = 1.0;       ///< Sersic index of the disc, [0.2, 10]
+  double e1 = 0.0;             ///< ellipticity component, |e| < 1
+  double e2 = 0.0;             ///< ellipticity component, |e| < 1
+  double center_x = 0.0;       ///< arcsec
+  double center_y = 0.0;       ///< arcsec
+  int n_arms = 2;              ///< number of arms, [1, 8]
+  double arm_amplitude = 0.5;  ///< relative arm contrast, [0, 1] (1: inter-arm light vanishes)
+  double pitch_angle = 0.3;    ///< radians, angle between an arm and the circle, (0, pi/2) exclusive
+  double r_arm = 0.5;          ///< arcsec, radius where arm phase and taper are set, > 0
+  double arm_phase = 0.0;      ///< radians, rotation of the arm pattern (finite)
+};
 
-/// lenstronomy's name of the profile ("SERSIC_ELLIPSE", "GAUSSIAN_ELLIPSE", "CLUMPY_SERSIC").
+/// Elliptical Gaussian ring (lensforge "RING", a hard negative: ring galaxies mimic Einstein rings):
+///   I = amp exp(-(R - R_ring)^2 / (2 sigma^2)),  R as for the Sersic (circularised radius).
+/// Total flux (exact, the ellipse map keeps area):
+///   2 pi amp [sigma^2 exp(-R_ring^2 / (2 sigma^2)) + sqrt(pi/2) R_ring sigma (1 + erf(R_ring / (sqrt(2) sigma)))].
+struct Ring {
+  double amp = 1.0;       ///< flux/arcsec^2, surface brightness on the ring's crest, >= 0
+  double R_ring = 1.0;    ///< arcsec, circularised radius of the crest, >= 0
+  double sigma = 0.1;     ///< arcsec, Gaussian width of the ring, > 0
+  double e1 = 0.0;        ///< ellipticity component, |e| < 1
+  double e2 = 0.0;        ///< ellipticity component, |e| < 1
+  double center_x = 0.0;  ///< arcsec
+  double center_y = 0.0;  ///< arcsec
+};
+
+using LightProfile = std::variant<Sersic, Gaussian, ClumpySersic, Spiral, Ring>;
+
+/// lenstronomy's name of the profile ("SERSIC_ELLIPSE", "GAUSSIAN_ELLIPSE", "CLUMPY_SERSIC"; lensforge's
+/// own "SPIRAL", "RING").
 const char* name(const LightProfile& p);
 
 /// Empty when valid, else a message naming the parameter, its value and the allowed range.

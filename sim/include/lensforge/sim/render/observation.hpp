@@ -22,6 +22,9 @@ struct ObservationOptions {
   bool supersampling_convolution = false;
   bool noise = true;      ///< Poisson + read noise; false: the noiseless image only
   bool artefacts = true;  ///< the band's enabled artefacts (cosmic rays, hot pixels, ...)
+  /// Also keep each lensed source's image (BandObservation::sources): one more convolution per
+  /// source and band.
+  bool source_images = false;
   NoiseOptions noise_options;
   std::string validate() const;
 };
@@ -30,6 +33,7 @@ struct BandObservation {
   std::string band;      ///< band name
   ImageF lens_light;     ///< noiseless, PSF-convolved deflector light, e-/s per pixel
   ImageF source;         ///< noiseless, PSF-convolved lensed sources, e-/s per pixel
+  std::vector<ImageF> sources;  ///< each source of Scene::sources on its own, as `source` (only with source_images)
   ImageF noiseless;      ///< lens_light + source, e-/s per pixel
   Observation observed;  ///< noisy image, sigma map, mask and unit (empty images when noise is off)
 };

@@ -1,0 +1,90 @@
+#pragma once
+// Writes a lensforge data set (layout in io/dataset_schema.hpp) image by image, resumably.
+//
+// The file is written as "<final>.partial" and renamed to its final name only by finish(), after
+// complete = 1 is set and the file is flushed to disk: a file under the final name is always
+// complete. Every WriterOptions::flush_every images (and when the writer is destroyed) the root
+// attribute num_written is updated and the file flushed; a writer destroyed before finish() (an
+// exception, an interrupted run) leaves the .partial, which resume() reopens: it checks that the
+// schema, configuration text, seed, image count and software version are those of the new run,
+// truncates every dataset to num_written and continues with image num_written. A process killed
+// outright (SIGKILL, power loss) resumes from the last flush if HDF5's metadata on disk is
+// consistent; otherwise resume() throws IoError saying to delete the .partial.
+//
+// One writer is used from one thread at a time. Images must be appended in index order.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "lensforge/sim/io/dataset_sample.hpp"
+#include "lensforge/sim/io/dataset_schema.hpp"
+
+namespace lensforge {
+
+struct WriterOptions {
+  int gzip_level = 0;      ///< deflate level of image planes, [0, 9]; 0: uncompressed
+  bool shuffle = false;    ///< byte-shuffle filter before deflate (needs gzip_level > 0)
+  int flush_every = 64;    ///< images between flushes (the most a killed run loses), [1, 1000000]
+  /// create(): replace an existing .partial, and remove an existing final file once the new
+  /// .partial is made (else both are refused)
+  bool overwrite = false;
+  /// Empty when valid, else a message naming the option.
+  std::string validate() const;
+};
+
+/// The run a data set belongs to: stored as root attributes and checked on resume.
+struct DatasetRun {
+  std::uint64_t seed = 0;       ///< run seed
+  std::int64_t num_images = 0;  ///< images the run writes, [1, 1e12]
+  std::string config_text;      ///< full YAML configuration text (no NUL bytes)
+};
+
+class DatasetWriter {
+ public:
+  /// Starts a new data set at `final_path` (written as final_path + ".partial"). Throws
+  /// ConfigError for an invalid schema, run or option; IoError if the folder is missing, the final
+  /// file or the .partial exists (unless options.overwrite) or HDF5 fails (nothing is left then).
+  static DatasetWriter create(const std::string& final_path, const DatasetSchema& schema, const DatasetRun& run,
+                              const WriterOptions& options = {});
+  /// Reopens final_path + ".partial" to continue an interrupted run; see the file comment. The
+  /// compression of the file's datasets is kept (options.gzip_level/shuffle/overwrite are unused).
+  /// Throws IoError if the final file already exists, there is no .partial, it cannot be opened,
+  /// or its schema, config text, seed, num_images or software version differ (naming the first
+  /// difference); ConfigError for an invalid schema, run or option.
+  static DatasetWriter resume(const std::string& final_path, const DatasetSchema& schema, const DatasetRun& run,
+                              const WriterOptions& options = {});
+
+  DatasetWriter(DatasetWriter&&) noexcept;
+  DatasetWriter& operator=(DatasetWriter&&) noexcept;
+  /// An unfinished writer records num_written, flushes and closes the .partial (never throws).
+  ~DatasetWriter();
+
+  /// Writes image num_written(). Throws ConfigError if the sample does not match the schema (a
+  /// plane missing, of the wrong shape, or given but not in the schema; a label of the wrong type
+  /// or a string too long or not printable ASCII) or all images are written, before writing
+  /// anything; IoError if HDF5 fails (the image is then not counted and may be appended again).
+  void append(const Sample& sample);
+  /// Records num_written and flushes the file to the operating system.
+  void flush();
+  /// Sets complete = 1, closes and syncs the file and renames it to the final path. Throws
+  /// ConfigError unless all num_images images are written, IoError if writing or renaming fails
+  /// (the .partial is then left for resume).
+  void finish();
+
+  std::int64_t num_written() const;
+  const DatasetSchema& schema() const;
+  const DatasetRun& run() const;
+  const std::string& final_path() const;
+  /// final_path() + ".partial"
+  std::string partial_path() const;
+
+ private:
+  struct Impl;
+  explicit DatasetWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The file a writer works in: final_path + ".partial".
+std::string partial_path_of(const std::string& final_path);
+
+}  // namespace lensforge

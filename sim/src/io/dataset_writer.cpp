@@ -1,0 +1,422 @@
+#include "lensforge/sim/io/dataset_writer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "dataset_layout.hpp"
+#include "hdf5_handle.hpp"
+#include "lensforge/sim/core/error.hpp"
+
+namespace lensforge {
+
+using namespace detail;
+namespace fs = std::filesystem;
+
+std::string WriterOptions::validate() const {
+  if (gzip_level < 0 || gzip_level > 9) return fmt::format("gzip_level = {}: must be in [0, 9]", gzip_level);
+  if (shuffle && gzip_level == 0) return "shuffle = true: needs gzip_level > 0 (shuffling only helps compression)";
+  if (flush_every < 1 || flush_every > 1000000) return fmt::format("flush_every = {}: must be in [1, 1000000]", flush_every);
+  return {};
+}
+
+std::string partial_path_of(const std::string& final_path) { return final_path + ".partial"; }
+
+namespace {
+
+void check_inputs(const DatasetSchema& schema, const DatasetRun& run, const WriterOptions& options) {
+  if (auto m = schema.validate(); !m.empty()) throw ConfigError("dataset schema: " + m);
+  if (auto m = options.validate(); !m.empty()) throw ConfigError("writer options: " + m);
+  if (run.num_images < 1 || run.num_images > 1000000000000LL)
+    throw ConfigError(fmt::format("dataset run: num_images = {}: must be in [1, 1e12]", run.num_images));
+  if (run.config_text.find('\0') != std::string::npos)
+    throw ConfigError("dataset run: config_text contains a NUL byte");
+}
+
+void check_folder(const std::string& final_path) {
+  const fs::path parent = fs::path(final_path).parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(parent.empty() ? fs::path(".") : parent, ec))
+    throw IoError(fmt::format("cannot write '{}': folder '{}' does not exist", final_path, parent.string()));
+  if (fs::is_directory(final_path, ec)) throw IoError(fmt::format("cannot write '{}': it is a folder", final_path));
+}
+
+/// First line where two texts differ, for the resume error.
+std::string first_line_difference(const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  for (int line = 1;; ++line) {
+    const bool ga = bool(std::getline(sa, la)), gb = bool(std::getline(sb, lb));
+    if (!ga && !gb) return "they differ in line endings";
+    if (!ga || !gb || la != lb)
+      return fmt::format("first difference in line {}: file has '{}', expected '{}'", line, ga ? la : "<end>",
+                         gb ? lb : "<end>");
+  }
+}
+
+void sync_path(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) throw IoError(fmt::format("cannot open '{}' to sync it: {}", path, std::strerror(errno)));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) throw IoError(fmt::format("cannot sync '{}' to disk: {}", path, std::strerror(err)));
+}
+
+/// Writes `count` ([1, ...] or [1]) at `index` of the first dimension, growing the dataset to index + 1.
+void write_row(const H5Context& c, hid_t ds, const std::string& path, hid_t mem_type, const void* data,
+               hsize_t index, int rank, const hsize_t* count) {
+  const std::string what = fmt::format("cannot write image {} of '{}'", index, path);
+  hsize_t dims[3] = {index + 1, 0, 0}, start[3] = {index, 0, 0};
+  for (int k = 1; k < rank; ++k) dims[k] = count[k];
+  c.ok(H5Dset_extent(ds, dims), what);
+  H5Space file_space(c.id(H5Dget_space(ds), what));
+  c.ok(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr), what);
+  H5Space mem_space(c.id(H5Screate_simple(rank, count, nullptr), what));
+  c.ok(H5Dwrite(ds, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data), what);
+}
+
+bool printable_ascii(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char ch) { return ch >= 0x20 && ch <= 0x7e; });
+}
+
+constexpr std::array<DatasetPlane, 4> kFloatPlanes = {DatasetPlane::IMAGE, DatasetPlane::NOISELESS,
+                                                      DatasetPlane::SOURCE, DatasetPlane::SIGMA};
+
+const ImageF& plane_of(const BandPlanes& b, DatasetPlane p) {
+  switch (p) {
+    case DatasetPlane::NOISELESS: return b.noiseless;
+    case DatasetPlane::SOURCE: return b.source;
+    case DatasetPlane::SIGMA: return b.sigma;
+    case DatasetPlane::IMAGE: break;
+  }
+  return b.image;
+}
+
+}  // namespace
+
+struct DatasetWriter::Impl {
+  std::string final_path;
+  DatasetSchema schema;
+  DatasetRun run;
+  WriterOptions options;
+  H5Context ctx;
+  // Declared before the datasets, so destroyed after them.
+  H5File file;
+  struct BandSets {
+    std::array<H5Dataset, 4> planes;  // by DatasetPlane
+    H5Dataset mask;
+  };
+  std::vector<BandSets> bands;
+  H5Dataset kappa;
+  std::vector<H5Dataset> labels;
+  std::vector<H5Type> label_types;
+  std::int64_t written = 0;
+  int since_flush = 0;
+  bool finished = false;
+
+  Impl(std::string final, const DatasetSchema& s, const DatasetRun& r, const WriterOptions& o)
+      : final_path(std::move(final)), schema(s), run(r), options(o), ctx(partial_path_of(final_path)) {}
+
+  H5Dataset open_dataset(const std::string& path) const {
+    const std::string what = fmt::format("cannot open dataset '{}'", path);
+    // No chunk cache: every chunk is one whole image, written (filtered) straight to the file.
+    H5Plist dapl(ctx.id(H5Pcreate(H5P_DATASET_ACCESS), what));
+    ctx.ok(H5Pset_chunk_cache(dapl.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, 1.0), what);
+    return H5Dataset(ctx.id(H5Dopen2(file.get(), path.c_str(), dapl.get()), what));
+  }
+
+  H5Dataset open_label(const std::string& path) const {
+    return H5Dataset(ctx.id(H5Dopen2(file.get(), path.c_str(), H5P_DEFAULT), fmt::format("cannot open '{}'", path)));
+  }
+
+  void open_datasets() {
+    for (const BandSchema& b : schema.bands) {
+      BandSets sets;
+      for (DatasetPlane p : kFloatPlanes)
+        if (schema.has_plane(p)) sets.planes[std::size_t(p)] = open_dataset(plane_path(p, b.name));
+      if (schema.planes.mask) sets.mask = open_dataset(mask_path(b.name));
+      bands.push_back(std::move(sets));
+    }
+    if (schema.kappa) kappa = open_dataset(kKappaPath);
+    for (const LabelColumn& col : schema.labels) {
+      labels.push_back(open_label(label_path(col.name)));
+      label_types.push_back(label_memory_type(ctx, col));
+    }
+  }
+
+  /// Sets every dataset's first dimension to n (drops images past the last flush on resume).
+  void truncate(std::int64_t n) {
+    auto set_length = [&](hid_t ds, const std::string& path) {
+      const std::string what = fmt::format("cannot truncate '{}' to {} images", path, n);
+      H5Space space(ctx.id(H5Dget_space(ds), what));
+      hsize_t dims[3];
+      const int rank = H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+      if (rank < 1) ctx.fail_h5(what);
+      dims[0] = hsize_t(n);
+      ctx.ok(H5Dset_extent(ds, dims), what);
+    };
+    for (const std::string& path : image_dataset_paths(schema)) set_length(open_dataset(path).get(), path);
+    for (std::size_t k = 0; k < labels.size(); ++k) set_length(labels[k].get(), label_path(schema.labels[k].name));
+  }
+
+  void write_progress(bool complete) {
+    write_attr(ctx, file.get(), "num_written", written);
+    write_attr(ctx, file.get(), "complete", std::int64_t(complete ? 1 : 0));
+  }
+
+  void flush() {
+    write_progress(false);
+    ctx.ok(H5Fflush(file.get(), H5F_SCOPE_LOCAL), "cannot flush");
+    since_flush = 0;
+  }
+
+  void check_sample(const Sample& s) const {
+    const std::string at = fmt::format("'{}': image {}", final_path, written);
+    auto fail = [&](const std::string& m) { throw ConfigError(fmt::format("{}: {}", at, m)); };
+    if (written >= run.num_images) fail(fmt::format("all {} images are already written", run.num_images));
+    if (s.bands.size() != schema.bands.size())
+      fail(fmt::format("the sample has {} bands, the schema {}", s.bands.size(), schema.bands.size()));
+    auto check_shape = [&](Eigen::Index rows, Eigen::Index cols, bool wanted, int ny, int nx, const std::string& what) {
+      if (!wanted) {
+        if (rows * cols != 0) fail(fmt::format("{} is given but not in the schema", what));
+        return;
+      }
+      if (rows != ny || cols != nx)
+        fail(fmt::format("{} is {}x{} (rows x columns), expected {}x{}", what, rows, cols, ny, nx));
+    };
+    for (std::size_t k = 0; k < s.bands.size(); ++k) {
+      const BandSchema& b = schema.bands[k];
+      const BandPlanes& p = s.bands[k];
+      for (DatasetPlane plane : kFloatPlanes) {
+        const ImageF& img = plane_of(p, plane);
+        check_shape(img.rows(), img.cols(), schema.has_plane(plane), b.ny, b.nx,
+                    fmt::format("band '{}' {}", b.name, dataset_plane_name(plane)));
+      }
+      check_shape(p.mask.rows(), p.mask.cols(), schema.planes.mask, b.ny, b.nx, fmt::format("band '{}' mask", b.name));
+    }
+    check_shape(s.kappa.rows(), s.kappa.cols(), schema.kappa.has_value(), schema.kappa ? schema.kappa->ny : 0,
+                schema.kappa ? schema.kappa->nx : 0, "kappa");
+    if (s.labels.size() != schema.labels.size())
+      fail(fmt::format("the sample has {} labels, the schema {}", s.labels.size(), schema.labels.size()));
+    for (std::size_t k = 0; k < s.labels.size(); ++k) {
+      const LabelColumn& col = schema.labels[k];
+      const std::size_t want = col.type == LabelType::FLOAT64 ? 0 : col.type == LabelType::INT64 ? 1 : 2;
+      if (s.labels[k].index() != want) {
+        static constexpr const char* kHeld[] = {"a double", "an int64", "a string"};
+        fail(fmt::format("label '{}' holds {}, the column is {}", col.name, kHeld[s.labels[k].index()],
+                         label_type_name(col.type)));
+      }
+      if (const auto* str = std::get_if<std::string>(&s.labels[k])) {
+        if (str->size() > std::size_t(col.string_length))
+          fail(fmt::format("label '{}' = '{}' is {} bytes, longer than the column's {}", col.name, *str, str->size(),
+                           col.string_length));
+        if (!printable_ascii(*str)) fail(fmt::format("label '{}' = '{}' is not printable ASCII", col.name, *str));
+      }
+    }
+  }
+
+  void append(const Sample& s) {
+    check_sample(s);
+    const hsize_t i = hsize_t(written);
+    for (std::size_t k = 0; k < s.bands.size(); ++k) {
+      const BandSchema& b = schema.bands[k];
+      const hsize_t count[3] = {1, hsize_t(b.ny), hsize_t(b.nx)};
+      for (DatasetPlane plane : kFloatPlanes) {
+        if (!schema.has_plane(plane)) continue;
+        write_row(ctx, bands[k].planes[std::size_t(plane)].get(), plane_path(plane, b.name), H5T_NATIVE_FLOAT,
+                  plane_of(s.bands[k], plane).data(), i, 3, count);
+      }
+      if (schema.planes.mask)
+        write_row(ctx, bands[k].mask.get(), mask_path(b.name), H5T_NATIVE_UINT16, s.bands[k].mask.data(), i, 3, count);
+    }
+    if (schema.kappa) {
+      const hsize_t count[3] = {1, hsize_t(schema.kappa->ny), hsize_t(schema.kappa->nx)};
+      write_row(ctx, kappa.get(), kKappaPath, H5T_NATIVE_FLOAT, s.kappa.data(), i, 3, count);
+    }
+    const hsize_t one = 1;
+    std::string text;
+    for (std::size_t k = 0; k < s.labels.size(); ++k) {
+      const LabelColumn& col = schema.labels[k];
+      const void* data = nullptr;
+      if (const auto* d = std::get_if<double>(&s.labels[k])) {
+        data = d;
+      } else if (const auto* v = std::get_if<std::int64_t>(&s.labels[k])) {
+        data = v;
+      } else {
+        text = std::get<std::string>(s.labels[k]);
+        text.resize(std::size_t(col.string_length), '\0');
+        data = text.data();
+      }
+      // The memory types equal the file types (little-endian); HDF5 converts on big-endian hosts.
+      const hid_t mem_type = col.type == LabelType::FLOAT64 ? H5T_NATIVE_DOUBLE
+                             : col.type == LabelType::INT64 ? H5T_NATIVE_INT64
+                                                            : label_types[k].get();
+      write_row(ctx, labels[k].get(), label_path(col.name), mem_type, data, i, 1, &one);
+    }
+    ++written;
+    if (++since_flush >= options.flush_every) flush();
+  }
+
+  void close_datasets() {
+    for (auto& b : bands) {
+      for (auto& p : b.planes) p.reset();
+      b.mask.reset();
+    }
+    kappa.reset();
+    labels.clear();
+    label_types.clear();
+  }
+
+  void finish() {
+    if (finished) throw ConfigError(fmt::format("'{}': finish() was already called", final_path));
+    if (!file.valid()) throw IoError(fmt::format("'{}': the file was closed after an earlier failure", ctx.path()));
+    if (written != run.num_images)
+      throw ConfigError(fmt::format("'{}': finish() after {} of {} images", final_path, written, run.num_images));
+    write_progress(true);
+    close_datasets();
+    const herr_t closed = file.close();
+    if (closed < 0) ctx.fail_h5("cannot close");
+    sync_path(ctx.path(), O_RDONLY);
+    std::error_code ec;
+    fs::rename(ctx.path(), final_path, ec);
+    if (ec) throw IoError(fmt::format("cannot rename '{}' to '{}': {}", ctx.path(), final_path, ec.message()));
+    const fs::path parent = fs::path(final_path).parent_path();
+    sync_path(parent.empty() ? "." : parent.string(), O_RDONLY | O_DIRECTORY);
+    finished = true;
+  }
+
+  /// Leaves the .partial resumable; never throws.
+  void close_unfinished() noexcept {
+    if (finished || !file.valid()) return;
+    try {
+      H5ErrorSilencer quiet;
+      flush();
+      close_datasets();
+      file.close();
+    } catch (...) {  // the destructor must not throw; resume() truncates to the last num_written
+    }
+  }
+};
+
+DatasetWriter::DatasetWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DatasetWriter::DatasetWriter(DatasetWriter&&) noexcept = default;
+DatasetWriter& DatasetWriter::operator=(DatasetWriter&& o) noexcept {
+  if (this != &o) {
+    if (impl_) impl_->close_unfinished();
+    impl_ = std::move(o.impl_);
+  }
+  return *this;
+}
+DatasetWriter::~DatasetWriter() {
+  if (impl_) impl_->close_unfinished();
+}
+
+DatasetWriter DatasetWriter::create(const std::string& final_path, const DatasetSchema& schema, const DatasetRun& run,
+                                    const WriterOptions& options) {
+  check_inputs(schema, run, options);
+  check_folder(final_path);
+  const std::string partial = partial_path_of(final_path);
+  std::error_code ec;
+  if (!options.overwrite) {
+    if (fs::exists(final_path, ec))
+      throw IoError(fmt::format("'{}' exists; set overwrite to replace it", final_path));
+    if (fs::exists(partial, ec))
+      throw IoError(fmt::format("'{}' exists (an interrupted run): resume it, or remove it to start again", partial));
+  }
+  if (options.gzip_level > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
+    throw IoError("this HDF5 library has no deflate (gzip) filter");
+
+  H5ErrorSilencer quiet;
+  auto impl = std::make_unique<Impl>(final_path, schema, run, options);
+  const H5Context& c = impl->ctx;
+  impl->file = H5File(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+  if (!impl->file.valid()) c.fail_open("cannot create", "");
+  try {
+    create_layout(c, impl->file.get(), schema, run, options);
+    impl->open_datasets();
+    impl->flush();
+  } catch (...) {
+    impl->close_datasets();
+    impl->file.close();
+    fs::remove(partial, ec);
+    throw;
+  }
+  // An old file under the final name belongs to the run being replaced: were it kept, an
+  // interruption of this run would leave a .partial that resume() refuses beside a complete file.
+  if (options.overwrite && fs::exists(final_path, ec) && !fs::remove(final_path, ec))
+    throw IoError(fmt::format("cannot remove '{}' to replace it: {}", final_path, ec.message()));
+  return DatasetWriter(std::move(impl));
+}
+
+DatasetWriter DatasetWriter::resume(const std::string& final_path, const DatasetSchema& schema, const DatasetRun& run,
+                                    const WriterOptions& options) {
+  check_inputs(schema, run, options);
+  check_folder(final_path);
+  const std::string partial = partial_path_of(final_path);
+  std::error_code ec;
+  if (fs::exists(final_path, ec))
+    throw IoError(fmt::format("cannot resume '{}': the file exists, so its run is complete", final_path));
+  if (!fs::exists(partial, ec))
+    throw IoError(fmt::format("cannot resume '{}': there is no '{}' of an interrupted run", final_path, partial));
+
+  H5ErrorSilencer quiet;
+  auto impl = std::make_unique<Impl>(final_path, schema, run, options);
+  const H5Context& c = impl->ctx;
+  if (H5Fis_hdf5(partial.c_str()) <= 0) c.fail("cannot resume: not an HDF5 file; remove it to start again");
+  impl->file = H5File(H5Fopen(partial.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+  if (!impl->file.valid()) c.fail_open("cannot resume: HDF5 cannot open it", "remove it to start again");
+
+  const StoredLayout stored = read_layout(c, impl->file.get());
+  auto refuse = [&](const std::string& why) { c.fail("cannot resume: " + why); };
+  if (stored.software_version != LENSFORGE_VERSION)
+    refuse(fmt::format("it was written by lensforge {}, this is {}", stored.software_version, LENSFORGE_VERSION));
+  if (auto d = schema_difference(stored.schema, schema); !d.empty()) refuse("the schema differs: " + d);
+  if (stored.run.config_text != run.config_text)
+    refuse("the configuration text differs (" + first_line_difference(stored.run.config_text, run.config_text) + ")");
+  if (stored.run.seed != run.seed) refuse(fmt::format("seed: file has {}, expected {}", stored.run.seed, run.seed));
+  if (stored.run.num_images != run.num_images)
+    refuse(fmt::format("num_images: file has {}, expected {}", stored.run.num_images, run.num_images));
+
+  impl->open_datasets();
+  impl->written = stored.num_written;
+  impl->truncate(stored.num_written);
+  impl->flush();
+  return DatasetWriter(std::move(impl));
+}
+
+void DatasetWriter::append(const Sample& sample) {
+  H5ErrorSilencer quiet;
+  if (impl_->finished || !impl_->file.valid())
+    throw ConfigError(fmt::format("'{}': append() after finish()", impl_->final_path));
+  impl_->append(sample);
+}
+
+void DatasetWriter::flush() {
+  H5ErrorSilencer quiet;
+  if (impl_->finished || !impl_->file.valid())
+    throw ConfigError(fmt::format("'{}': flush() after finish()", impl_->final_path));
+  impl_->flush();
+}
+
+void DatasetWriter::finish() {
+  H5ErrorSilencer quiet;
+  impl_->finish();
+}
+
+std::int64_t DatasetWriter::num_written() const { return impl_->written; }
+const DatasetSchema& DatasetWriter::schema() const { return impl_->schema; }
+const DatasetRun& DatasetWriter::run() const { return impl_->run; }
+const std::string& DatasetWriter::final_path() const { return impl_->final_path; }
+std::string DatasetWriter::partial_path() const { return impl_->ctx.path(); }
+
+}  // namespace lensforge
