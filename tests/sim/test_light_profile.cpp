@@ -444,3 +444,28 @@ TEST(LightProfile, SpiralAndRingFloatBatchesSkipOnlyNegligibleLight) {
     EXPECT_NEAR(out_mixed[10], out_d[10], 1e-4 * out_d[10]);
   }
 }
+
+TEST(LightProfile, SersicIndicesWithSquareRootPowersMatchTheFormula) {
+  // n = 0.5, 1, 2, 4, 8 take (R/R_sersic)^(1/n) by repeated square roots; n = 3 by log and exp.
+  for (double n : {0.5, 1.0, 2.0, 3.0, 4.0, 8.0}) {
+    const Sersic s{2.0, 0.7, n, 0.1, -0.2, 0.05, 0.1};
+    const double b_n = sersic_b_n(n);
+    std::vector<double> xd, yd;
+    for (int k = 0; k < 64; ++k) {
+      xd.push_back(-3.0 + 0.1 * k);
+      yd.push_back(0.5 - 0.03 * k);
+    }
+    std::vector<float> xf(xd.begin(), xd.end()), yf(yd.begin(), yd.end()), of(64, 0.0f);
+    std::vector<double> od(64, 0.0);
+    add_surface_brightness(s, xd.data(), yd.data(), od.data(), 64);
+    add_surface_brightness(s, xf.data(), yf.data(), of.data(), 64);
+    const double norm = std::sqrt(1.0 - s.e1 * s.e1 - s.e2 * s.e2);
+    for (int k = 0; k < 64; ++k) {
+      const double dx = xd[k] - s.center_x, dy = yd[k] - s.center_y;
+      const double xs = ((1.0 - s.e1) * dx - s.e2 * dy) / norm, ys = (-s.e2 * dx + (1.0 + s.e1) * dy) / norm;
+      const double want = s.amp * std::exp(-b_n * (std::pow(std::hypot(xs, ys) / s.R_sersic, 1.0 / n) - 1.0));
+      EXPECT_NEAR(od[k], want, 1e-13 * want) << "n " << n;
+      EXPECT_NEAR(of[k], want, 2e-5 * want) << "n " << n;  // float32 rounding of b_n (R/R_e)^(1/n) ~ 20
+    }
+  }
+}

@@ -160,6 +160,44 @@ TEST(NoiseModel, SameRngGivesTheSameImageAndOtherStreamsDiffer) {
   EXPECT_GT((oa.image != oe.image).count(), 4000);
 }
 
+TEST(NoiseModel, AddNoiseIsTheCompositionOfItsStages) {
+  // add_noise() runs fused passes; they must give what the documented stages give:
+  // expected_electrons -> sample_poisson (stream rng.split(2)) -> saturate_and_bleed ->
+  // add_read_noise (stream rng.split(4)) -> background subtraction and unit. The stream tags are
+  // those of sim/src/detector/noise_internal.hpp. The sigma plane is the same arithmetic, so
+  // equal; the image may differ by the last bit of the double sum (the fused pass may use an
+  // FMA) before its float rounding (1e-7 relative), hence 1e-6 of the pixel's sigma plus that.
+  Band b = test_band();
+  b.full_well = 2e4;  // summed capacity 6e4 e- = 200 e-/s: the star saturates and bleeds
+  ImageF img = ImageF::Constant(64, 48, 3.0f);
+  img(30, 20) = 5000.0f;
+  img(5, 7) = -50.0f;  // clipped to zero expectation
+  NoiseOptions adu;
+  adu.unit = OutputUnit::ADU;
+  Rng rng(21, 5);
+  const Observation o = add_noise(img, b, rng, adu);
+
+  const double t = b.total_exposure_time(), scale = o.scale;
+  Mask mask = Mask::Zero(64, 48);
+  ImageD counts = expected_electrons(img, b, mask);
+  const ImageD expected = counts;
+  Rng poisson = rng.split(2), read = rng.split(4);
+  sample_poisson(counts, poisson);
+  const double lost = saturate_and_bleed(counts, mask, b.n_exposures * b.full_well);
+  add_read_noise(counts, std::sqrt(double(b.n_exposures)) * b.read_noise, read);
+  EXPECT_EQ(o.saturation_lost, lost);
+  EXPECT_TRUE((o.mask == mask).all());
+  EXPECT_GT(mask.unaryExpr([](std::uint16_t v) { return int(has_bit(v, MaskBit::BLEED)); }).sum(), 0);
+  const double read_var = b.n_exposures * b.read_noise * b.read_noise;
+  for (Eigen::Index i = 0; i < img.rows(); ++i)
+    for (Eigen::Index j = 0; j < img.cols(); ++j) {
+      const float sigma = float(std::sqrt(expected(i, j) + read_var) * scale / t);
+      ASSERT_EQ(o.sigma(i, j), sigma) << i << "," << j;
+      const double value = (counts(i, j) - b.background_rate() * t) * scale / t;
+      ASSERT_NEAR(o.image(i, j), value, 1e-6 * sigma + 1e-7 * std::abs(value)) << i << "," << j;
+    }
+}
+
 TEST(NoiseModel, NegativeInputIsClippedToZeroExpectation) {
   Band b = test_band();
   b.read_noise = 0.0;

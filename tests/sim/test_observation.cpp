@@ -3,9 +3,14 @@
 // reproducible.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 
 #include "lensforge/sim/core/error.hpp"
+#include "lensforge/sim/io/fits.hpp"
+#include "lensforge/sim/optics/gaussian_kernel.hpp"
 #include "lensforge/sim/render/observation.hpp"
 #include "lensforge/sim/survey/survey_preset.hpp"
 #include "test_support.hpp"
@@ -104,4 +109,32 @@ TEST(Observation, RejectsBadOptions) {
   opt.supersampling = 0;
   EXPECT_THROW(SceneObserver({euclid().band("VIS")}, opt), ConfigError);
   EXPECT_THROW(SceneObserver({}, ObservationOptions{}), ConfigError);
+}
+
+TEST(Observation, PixelatedPsfFromAFitsFileActsLikeTheAnalyticPsf) {
+  // A band whose PSF is a FITS kernel (the Gaussian itself, sampled 3x finer than the pixels)
+  // gives the image of the analytic Gaussian PSF to the kernel's resampling error.
+  Band vis = euclid().band("VIS");
+  vis.nx = vis.ny = 64;
+  GaussianKernelParams k;
+  k.fwhm = vis.psf.fwhm;
+  k.pixel_scale = vis.pixel_scale / 3.0;
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("lensforge_psf_" + std::to_string(::getpid()) + ".fits")).string();
+  write_fits(path, {FitsImageHdu{"PSF", gaussian_kernel(k).pixels(), {}, std::nullopt}});
+  Band pixel = vis;
+  pixel.psf.type = PsfType::PIXEL;
+  pixel.psf.file = path;
+  pixel.psf.oversampling = 3;
+  ObservationOptions opt;
+  opt.noise = false;
+  Rng rng(5, 0);
+  const auto a = SceneObserver({vis}, opt).observe(coloured_lens(), rng)[0];
+  const auto b = SceneObserver({pixel}, opt).observe(coloured_lens(), rng)[0];
+  std::filesystem::remove(path);
+  EXPECT_NEAR(b.noiseless.sum() / a.noiseless.sum(), 1.0, 1e-4);
+  EXPECT_LT((a.noiseless - b.noiseless).abs().maxCoeff(), 0.01f * a.noiseless.maxCoeff());
+  // A missing kernel file is an IoError naming it, when the observer is made.
+  pixel.psf.file = path;
+  EXPECT_THROW(SceneObserver({pixel}, opt), IoError);
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <numbers>
 
 #include <fmt/format.h>
@@ -27,9 +28,15 @@ void require_same_shape(const Img& img, const Mask& mask, const char* what) {
 // Sub-stream tags inside apply_*_artefacts. Fixed forever: changing one changes every image.
 enum StreamTag : std::uint64_t { NEIGHBOURS = 1, SATELLITES = 2, HOT = 3, DEAD = 4, BAD_COLUMNS = 5, COSMIC = 6 };
 
+// Work space of deposit_track, reused from track to track.
+struct TrackScratch {
+  std::vector<double> x, y, ts;
+};
+
 // Adds charge q along the segment (x0, y0) -> (x1, y1) in pixel coordinates, in proportion to the
 // length inside each pixel; returns the charge that landed inside the image.
-double deposit_track(ImageD& e, Mask& mask, double x0, double y0, double x1, double y1, double q) {
+double deposit_track(ImageD& e, Mask& mask, double x0, double y0, double x1, double y1, double q,
+                     TrackScratch& scratch) {
   const Eigen::Index ny = e.rows(), nx = e.cols();
   auto put = [&](Eigen::Index i, Eigen::Index j, double c) {
     if (c <= 0.0) return 0.0;
@@ -52,16 +59,23 @@ double deposit_track(ImageD& e, Mask& mask, double x0, double y0, double x1, dou
     return ta <= tb;
   };
   if (!(clip(-dx, x0) && clip(dx, double(nx) - x0) && clip(-dy, y0) && clip(dy, double(ny) - y0))) return 0.0;
-  // Parameters where the clipped segment crosses pixel boundaries.
-  std::vector<double> ts{ta, tb};
-  auto crossings = [&](double a0, double da) {
+  // Parameters where the clipped segment crosses pixel boundaries, sorted: each axis lists its
+  // crossings in increasing t, the two lists are merged between ta and tb. A crossing that
+  // rounding put outside [ta, tb] is caught by the final check.
+  auto crossings = [&](double a0, double da, std::vector<double>& out) {
+    out.clear();
     if (da == 0.0) return;
     const double lo = std::min(a0 + ta * da, a0 + tb * da), hi = std::max(a0 + ta * da, a0 + tb * da);
-    for (double b = std::floor(lo) + 1.0; b < hi; b += 1.0) ts.push_back((b - a0) / da);
+    for (double b = std::floor(lo) + 1.0; b < hi; b += 1.0) out.push_back((b - a0) / da);
+    if (da < 0.0) std::reverse(out.begin(), out.end());
   };
-  crossings(x0, dx);
-  crossings(y0, dy);
-  std::sort(ts.begin(), ts.end());
+  crossings(x0, dx, scratch.x);
+  crossings(y0, dy, scratch.y);
+  std::vector<double>& ts = scratch.ts;
+  ts.assign(1, ta);
+  std::merge(scratch.x.begin(), scratch.x.end(), scratch.y.begin(), scratch.y.end(), std::back_inserter(ts));
+  ts.push_back(tb);
+  if (!std::is_sorted(ts.begin(), ts.end())) std::sort(ts.begin(), ts.end());
   double landed = 0.0;
   for (std::size_t k = 0; k + 1 < ts.size(); ++k) {
     const double dt = ts[k + 1] - ts[k];
@@ -181,6 +195,7 @@ std::vector<CosmicRayHit> add_cosmic_rays(ImageD& electrons, Mask& mask, const C
   const std::uint64_t n = rng.poisson(s.rate * nx * ny * pixel_cm * pixel_cm * exposure_time);
   std::vector<CosmicRayHit> hits;
   hits.reserve(n);
+  TrackScratch scratch;
   for (std::uint64_t k = 0; k < n; ++k) {
     CosmicRayHit h;
     h.x0 = rng.uniform(0.0, nx);
@@ -196,7 +211,7 @@ std::vector<CosmicRayHit> add_cosmic_rays(ImageD& electrons, Mask& mask, const C
     const double z = rng.normal();
     const double lambda = -std::log(std::max(z * z, 1e-300));
     h.charge = std::max(0.0, h.path_length * (s.charge_mpv + s.charge_width * lambda));
-    h.deposited = deposit_track(electrons, mask, h.x0, h.y0, h.x1, h.y1, h.charge);
+    h.deposited = deposit_track(electrons, mask, h.x0, h.y0, h.x1, h.y1, h.charge, scratch);
     hits.push_back(h);
   }
   return hits;

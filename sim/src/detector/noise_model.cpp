@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -9,6 +10,7 @@
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/survey/band.hpp"
 #include "noise_internal.hpp"
+#include "noise_kernels.hpp"
 
 namespace lensforge {
 
@@ -27,25 +29,27 @@ std::string NoiseOptions::validate() const {
 
 ImageD expected_electrons(const ImageF& rate, const Band& band, const Mask& mask) {
   const double t = band.total_exposure_time(), bkg = band.background_rate();
-  constexpr std::uint16_t kEmpty = MaskBit::DEAD | MaskBit::BAD_COLUMN;
   ImageD e(rate.rows(), rate.cols());
-  const float* r = rate.data();
-  const std::uint16_t* m = mask.data();
-  double* out = e.data();
-  for (Eigen::Index k = 0; k < e.size(); ++k)
-    out[k] = (m[k] & kEmpty) ? 0.0 : std::max(double(r[k]) + bkg, 0.0) * t;
+  noise_kernels::expected(rate.data(), mask.data(), std::size_t(e.size()), detail::kEmptyBits, bkg, t, e.data());
   return e;
 }
 
 void sample_poisson(ImageD& electrons, Rng& rng) {
-  double* p = electrons.data();
-  for (Eigen::Index k = 0; k < electrons.size(); ++k) p[k] = double(rng.poisson(p[k]));
+  sample_poisson_inplace(rng, electrons.data(), std::size_t(electrons.size()));
 }
 
 double saturate_and_bleed(ImageD& electrons, Mask& mask, double capacity) {
   const Eigen::Index ny = electrons.rows(), nx = electrons.cols();
+  // Columns are independent; only those holding a pixel over capacity need the column walk. A
+  // row-major scan finds them (the image is row-major, so a column walk is a strided one).
+  std::vector<unsigned char> over(std::size_t(nx), 0);
+  for (Eigen::Index i = 0; i < ny; ++i) {
+    const double* row = electrons.row(i).data();
+    for (Eigen::Index j = 0; j < nx; ++j) over[j] |= row[j] > capacity;
+  }
   double lost = 0.0;
   for (Eigen::Index j = 0; j < nx; ++j) {
+    if (!over[j]) continue;
     for (Eigen::Index i = 0; i < ny; ++i) {
       const double excess = electrons(i, j) - capacity;
       if (!(excess > 0.0)) continue;
@@ -66,16 +70,20 @@ double saturate_and_bleed(ImageD& electrons, Mask& mask, double capacity) {
         lost += carry[d];
       }
     }
-    for (Eigen::Index i = 0; i < ny; ++i)
-      if (electrons(i, j) >= capacity) mask(i, j) |= bits(MaskBit::SATURATED);
   }
+  const double* e = electrons.data();
+  std::uint16_t* m = mask.data();
+  for (Eigen::Index k = 0; k < electrons.size(); ++k)
+    m[k] |= e[k] >= capacity ? bits(MaskBit::SATURATED) : std::uint16_t(0);
   return lost;
 }
 
 void add_read_noise(ImageD& electrons, double sigma, Rng& rng) {
   if (!(sigma > 0.0)) return;
   double* p = electrons.data();
-  for (Eigen::Index k = 0; k < electrons.size(); ++k) p[k] += sigma * rng.normal();
+  detail::for_each_normal_chunk(rng, std::size_t(electrons.size()), [&](std::size_t start, const double* z, std::size_t m) {
+    for (std::size_t k = 0; k < m; ++k) p[start + k] += sigma * z[k];
+  });
 }
 
 namespace detail {
@@ -104,8 +112,7 @@ OutputScale output_scale(const Band& band, const NoiseOptions& options) {
 
 namespace detail {
 
-Observation finish_observation(const ImageD& counts, const ImageD& expected, Mask mask, const Band& band,
-                               const NoiseOptions& options) {
+Observation start_observation(const Band& band, const NoiseOptions& options, Eigen::Index rows, Eigen::Index cols) {
   Observation obs;
   const double t = band.total_exposure_time();
   obs.exposure_time = t;
@@ -113,19 +120,35 @@ Observation finish_observation(const ImageD& counts, const ImageD& expected, Mas
   const OutputScale out = output_scale(band, options);
   obs.scale = out.scale;
   obs.zero_point = out.zero_point;
-  const double bkg_e = options.subtract_background ? band.background_rate() * t : 0.0;
   obs.background = band.background_rate() * obs.scale;
-  const double to_out = obs.scale / t, read_var = band.n_exposures * band.read_noise * band.read_noise;
-  obs.image.resize(counts.rows(), counts.cols());
-  obs.sigma.resize(counts.rows(), counts.cols());
-  const double *c = counts.data(), *e = expected.data();
-  float *img = obs.image.data(), *sig = obs.sigma.data();
-  for (Eigen::Index k = 0; k < counts.size(); ++k) {
-    img[k] = float((c[k] - bkg_e) * to_out);
-    sig[k] = float(std::sqrt(e[k] + read_var) * to_out);
-  }
-  obs.mask = std::move(mask);
+  obs.image.resize(rows, cols);
+  obs.sigma.resize(rows, cols);
   return obs;
+}
+
+ImageD expose(const ImageF& rate, const Mask& mask, const Band& band, Observation& obs) {
+  const double t = band.total_exposure_time(), bkg = band.background_rate();
+  const double to_out = obs.scale / t, read_var = band.n_exposures * band.read_noise * band.read_noise;
+  ImageD e(rate.rows(), rate.cols());
+  noise_kernels::expected_and_sigma(rate.data(), mask.data(), std::size_t(e.size()), kEmptyBits, bkg, t, read_var,
+                                    to_out, e.data(), obs.sigma.data());
+  return e;
+}
+
+void read_out(const ImageD& counts, const Mask& mask, const Band& band, const NoiseOptions& options, Rng& read,
+              Observation& obs) {
+  const double t = band.total_exposure_time();
+  const double bkg_e = options.subtract_background ? band.background_rate() * t : 0.0;
+  const double to_out = obs.scale / t, sigma = std::sqrt(double(band.n_exposures)) * band.read_noise;
+  const std::size_t n = std::size_t(counts.size());
+  if (!(sigma > 0.0)) {
+    noise_kernels::read_out(counts.data(), mask.data(), nullptr, n, kEmptyBits, 0.0, bkg_e, to_out, obs.image.data());
+    return;
+  }
+  for_each_normal_chunk(read, n, [&](std::size_t start, const double* z, std::size_t len) {
+    noise_kernels::read_out(counts.data() + start, mask.data() + start, z, len, kEmptyBits, sigma, bkg_e, to_out,
+                            obs.image.data() + start);
+  });
 }
 
 }  // namespace detail
@@ -133,14 +156,13 @@ Observation finish_observation(const ImageD& counts, const ImageD& expected, Mas
 Observation add_noise(const ImageF& rate, const Band& band, Rng& rng, const NoiseOptions& options) {
   detail::check_inputs(rate, band, options);
   Mask mask = Mask::Zero(rate.rows(), rate.cols());
-  const ImageD expected = expected_electrons(rate, band, mask);
-  ImageD counts = expected;
+  Observation obs = detail::start_observation(band, options, rate.rows(), rate.cols());
+  ImageD counts = detail::expose(rate, mask, band, obs);
   Rng poisson = rng.split(detail::kStreamPoisson), read = rng.split(detail::kStreamReadNoise);
   sample_poisson(counts, poisson);
-  const double lost = options.saturation ? saturate_and_bleed(counts, mask, band.n_exposures * band.full_well) : 0.0;
-  add_read_noise(counts, std::sqrt(double(band.n_exposures)) * band.read_noise, read);
-  Observation obs = detail::finish_observation(counts, expected, std::move(mask), band, options);
-  obs.saturation_lost = lost;
+  obs.saturation_lost = options.saturation ? saturate_and_bleed(counts, mask, band.n_exposures * band.full_well) : 0.0;
+  detail::read_out(counts, mask, band, options, read, obs);
+  obs.mask = std::move(mask);
   return obs;
 }
 

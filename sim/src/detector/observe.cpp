@@ -7,27 +7,38 @@
 
 namespace lensforge {
 
+namespace {
+
+bool any_rate_artefact(const ArtefactSettings& a) {
+  return a.neighbours.enabled || a.satellite_trails.enabled || a.hot_pixels.enabled || a.dead_pixels.enabled ||
+         a.bad_columns.enabled;
+}
+
+}  // namespace
+
 Observation observe(const ImageF& noiseless, const Band& band, Rng& rng, const NoiseOptions& options) {
   detail::check_inputs(noiseless, band, options);
   Rng rate_rng = rng.split(detail::kStreamRateArtefacts), poisson = rng.split(detail::kStreamPoisson);
   Rng charge_rng = rng.split(detail::kStreamChargeArtefacts), read = rng.split(detail::kStreamReadNoise);
 
   Mask mask = Mask::Zero(noiseless.rows(), noiseless.cols());
-  ImageF rate = noiseless;
-  ArtefactReport report = apply_rate_artefacts(rate, mask, band, rate_rng);
-  const ImageD expected = expected_electrons(rate, band, mask);
-  ImageD counts = expected;
+  ArtefactReport report;
+  // The rate image is copied only when an artefact changes it (with none, nothing is drawn).
+  ImageF modified;
+  if (any_rate_artefact(band.artefacts)) {
+    modified = noiseless;
+    report = apply_rate_artefacts(modified, mask, band, rate_rng);
+  }
+  const ImageF& rate = modified.size() ? modified : noiseless;
+  Observation obs = detail::start_observation(band, options, noiseless.rows(), noiseless.cols());
+  ImageD counts = detail::expose(rate, mask, band, obs);  // expected electrons; obs.sigma
   sample_poisson(counts, poisson);
   apply_charge_artefacts(counts, mask, band, charge_rng, report);
-  const double lost = options.saturation ? saturate_and_bleed(counts, mask, band.n_exposures * band.full_well) : 0.0;
+  obs.saturation_lost =
+      options.saturation ? saturate_and_bleed(counts, mask, band.n_exposures * band.full_well) : 0.0;
   // Dead pixels and bad columns hold no charge at read-out, whatever reached them.
-  constexpr std::uint16_t kEmpty = MaskBit::DEAD | MaskBit::BAD_COLUMN;
-  for (Eigen::Index k = 0; k < counts.size(); ++k)
-    if (mask.data()[k] & kEmpty) counts.data()[k] = 0.0;
-  add_read_noise(counts, std::sqrt(double(band.n_exposures)) * band.read_noise, read);
-
-  Observation obs = detail::finish_observation(counts, expected, std::move(mask), band, options);
-  obs.saturation_lost = lost;
+  detail::read_out(counts, mask, band, options, read, obs);
+  obs.mask = std::move(mask);
   obs.artefacts = std::move(report);
   return obs;
 }

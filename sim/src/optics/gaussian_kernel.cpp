@@ -9,18 +9,6 @@
 
 namespace lensforge {
 
-namespace {
-
-/// Fraction of a unit 1D Gaussian's flux in [lo, hi] (in units of sigma sqrt 2), accurate in the
-/// far tail: uses erfc differences on whichever side the interval lies.
-double gaussian_interval(double lo, double hi) {
-  if (lo >= 0.0) return 0.5 * (std::erfc(lo) - std::erfc(hi));
-  if (hi <= 0.0) return 0.5 * (std::erfc(-hi) - std::erfc(-lo));
-  return 0.5 * (std::erf(hi) - std::erf(lo));
-}
-
-}  // namespace
-
 std::string GaussianKernelParams::validate() const {
   if (!(fwhm > 0.0) || !std::isfinite(fwhm))
     return fmt::format("gaussian_kernel: fwhm = {} arcsec; allowed: finite and > 0", fwhm);
@@ -36,7 +24,18 @@ std::string GaussianKernelParams::validate() const {
   return {};
 }
 
-PsfKernel gaussian_kernel(const GaussianKernelParams& p) {
+namespace {
+
+/// Fraction of a unit 1D Gaussian's flux in [lo, hi] (in units of sigma sqrt 2), accurate in the
+/// far tail: uses erfc differences on whichever side the interval lies.
+double gaussian_interval(double lo, double hi) {
+  if (lo >= 0.0) return 0.5 * (std::erfc(lo) - std::erfc(hi));
+  if (hi <= 0.0) return 0.5 * (std::erfc(-hi) - std::erfc(-lo));
+  return 0.5 * (std::erf(hi) - std::erf(lo));
+}
+
+// The unnormalised 1-D pixel integrals of gaussian_kernel (2 radius + 1 of them).
+std::vector<double> pixel_integrals(const GaussianKernelParams& p) {
   if (const std::string err = p.validate(); !err.empty()) throw ConfigError(err);
   const double sigma = p.fwhm / (2.0 * std::sqrt(2.0 * std::log(2.0)));
   const double u = p.pixel_scale / (sigma * std::sqrt(2.0));  // one pixel in units of sigma sqrt 2
@@ -60,10 +59,26 @@ PsfKernel gaussian_kernel(const GaussianKernelParams& p) {
   const int n = 2 * radius + 1;
   std::vector<double> w(n);
   for (int k = 0; k < n; ++k) w[k] = gaussian_interval((k - radius - 0.5) * u, (k - radius + 0.5) * u);
+  return w;
+}
+
+}  // namespace
+
+PsfKernel gaussian_kernel(const GaussianKernelParams& p) {
+  const std::vector<double> w = pixel_integrals(p);
+  const int n = static_cast<int>(w.size());
   ImageF img(n, n);
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) img(i, j) = static_cast<float>(w[i] * w[j]);
   return PsfKernel(std::move(img), p.pixel_scale);
+}
+
+std::vector<double> gaussian_kernel_taps(const GaussianKernelParams& p) {
+  std::vector<double> w = pixel_integrals(p);
+  double sum = 0.0;
+  for (double v : w) sum += v;
+  for (double& v : w) v /= sum;
+  return w;
 }
 
 }  // namespace lensforge

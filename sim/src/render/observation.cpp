@@ -9,6 +9,7 @@
 #include "lensforge/sim/optics/gaussian_kernel.hpp"
 #include "lensforge/sim/optics/moffat_kernel.hpp"
 #include "lensforge/sim/optics/pixelated_kernel.hpp"
+#include "lensforge/sim/optics/psf_convolver.hpp"
 
 namespace lensforge {
 
@@ -22,28 +23,29 @@ std::string ObservationOptions::validate() const {
 
 namespace {
 
-// The band's PSF as a kernel at `pixel_scale` (the band's pixels, or its sub-pixels).
-PsfKernel band_kernel(const Band& band, double pixel_scale) {
+// The band's PSF convolution at `pixel_scale` (the band's pixels, or its sub-pixels): the
+// Gaussian's kernel is separable, the others go through the FFT.
+PsfConvolver band_convolver(const Band& band, double pixel_scale) {
   switch (band.psf.type) {
     case PsfType::GAUSSIAN: {
       GaussianKernelParams p;
       p.fwhm = band.psf.fwhm;
       p.pixel_scale = pixel_scale;
-      return gaussian_kernel(p);
+      return PsfConvolver(SeparableConvolver(p));
     }
     case PsfType::MOFFAT: {
       MoffatKernelParams p;
       p.fwhm = band.psf.fwhm;
       p.beta = band.psf.beta;
       p.pixel_scale = pixel_scale;
-      return moffat_kernel(p);
+      return PsfConvolver(FftConvolver(moffat_kernel(p)));
     }
     case PsfType::PIXEL: {
       const FitsImage img = read_fits_image(band.psf.file);
       PixelatedKernelParams p;
       p.input_pixel_scale = band.pixel_scale / band.psf.oversampling;
       p.pixel_scale = pixel_scale;
-      return pixelated_kernel(img.data, p);
+      return PsfConvolver(FftConvolver(pixelated_kernel(img.data, p)));
     }
   }
   throw ConfigError("band " + band.name + ": unknown PSF type");
@@ -71,7 +73,7 @@ Scene scene_in_band(const Scene& scene, const Band& band) {
 struct SceneObserver::Impl {
   std::vector<Band> bands;
   ObservationOptions options;
-  std::vector<FftConvolver> convolvers;  // one per band
+  std::vector<PsfConvolver> convolvers;  // one per band
 };
 
 SceneObserver::SceneObserver(std::vector<Band> bands, ObservationOptions options) : impl_(std::make_unique<Impl>()) {
@@ -80,7 +82,7 @@ SceneObserver::SceneObserver(std::vector<Band> bands, ObservationOptions options
   for (const Band& b : bands) {
     if (auto e = b.validate(); !e.empty()) throw ConfigError("band " + b.survey + " " + b.name + ": " + e);
     const double scale = options.supersampling_convolution ? b.pixel_scale / options.supersampling : b.pixel_scale;
-    impl_->convolvers.emplace_back(band_kernel(b, scale));
+    impl_->convolvers.push_back(band_convolver(b, scale));
   }
   impl_->bands = std::move(bands);
   impl_->options = options;
@@ -98,7 +100,7 @@ std::vector<BandObservation> SceneObserver::observe(const Scene& scene, Rng& rng
   out.reserve(impl_->bands.size());
   for (std::size_t k = 0; k < impl_->bands.size(); ++k) {
     const Band& band = impl_->bands[k];
-    const FftConvolver& conv = impl_->convolvers[k];
+    const PsfConvolver& conv = impl_->convolvers[k];
     RenderOptions ro;
     if (o.supersampling_convolution) {
       // Sub-pixel images hold SB x sub-pixel area; their block sums are pixel values.

@@ -66,7 +66,8 @@ struct Observation {
 /// BAD_COLUMN (pass an all-zero mask for none). rate in e-/s per pixel.
 ImageD expected_electrons(const ImageF& rate, const Band& band, const Mask& mask);
 
-/// Replaces every expectation by a Poisson deviate, row by row from one stream.
+/// Replaces every expectation by a Poisson deviate, row by row from one stream
+/// (sample_poisson_inplace of core/rng.hpp: exact, vectorised).
 void sample_poisson(ImageD& electrons, Rng& rng);
 
 /// Saturation with charge-conserving bleeding along columns. A pixel holding more than
@@ -76,7 +77,8 @@ void sample_poisson(ImageD& electrons, Rng& rng);
 /// pixel that received bled charge. Column sums are conserved apart from the returned loss.
 double saturate_and_bleed(ImageD& electrons, Mask& mask, double capacity);
 
-/// Adds Normal(0, sigma) electrons to every pixel (sigma >= 0), row by row from one stream.
+/// Adds Normal(0, sigma) electrons to every pixel (sigma >= 0), row by row from one stream
+/// (fill_standard_normal of core/rng.hpp); sigma = 0 draws nothing.
 void add_read_noise(ImageD& electrons, double sigma, Rng& rng);
 
 /// Noise only (no artefacts): expected -> Poisson -> saturation -> read noise -> output unit.

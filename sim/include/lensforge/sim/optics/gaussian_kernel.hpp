@@ -1,6 +1,7 @@
 #pragma once
 // Pixel-integrated circular Gaussian PSF kernel.
 #include <string>
+#include <vector>
 
 #include "lensforge/sim/optics/psf_kernel.hpp"
 
@@ -30,5 +31,10 @@ struct GaussianKernelParams {
 /// Renders the kernel. Throws ConfigError if the parameters are invalid or the automatic radius
 /// would exceed max_radius.
 PsfKernel gaussian_kernel(const GaussianKernelParams& params);
+
+/// The kernel's 1-D factor: the 2 radius + 1 pixel integrals of the Gaussian along one axis
+/// (same radius rule as gaussian_kernel), normalised to sum 1 in double. gaussian_kernel(params)
+/// is their outer product, taps[i] * taps[j], rounded to float. Throws like gaussian_kernel.
+std::vector<double> gaussian_kernel_taps(const GaussianKernelParams& params);
 
 }  // namespace lensforge

@@ -2,7 +2,8 @@
 // Observing a scene in one or more bands: each band renders the scene on its own pixel grid
 // (light rescaled to the band's magnitudes), convolves with the band's PSF, then applies the
 // detector (artefacts, noise) of detector/observe.hpp.
-//   Scene -> per band: Renderer (supersampled) -> PSF (FFT) -> [artefacts + noise] -> images
+//   Scene -> per band: Renderer (supersampled) -> PSF (separable for a Gaussian, else FFT)
+//         -> [artefacts + noise] -> images
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,8 +38,8 @@ struct BandObservation {
   Observation observed;  ///< noisy image, sigma map, mask and unit (empty images when noise is off)
 };
 
-/// Prepared observer for a fixed list of bands: PSF kernels and FFT plans are made once and
-/// reused for every scene, from any number of threads.
+/// Prepared observer for a fixed list of bands: PSF convolvers (taps, kernels, FFT plans) are made
+/// once and reused for every scene, from any number of threads.
 class SceneObserver {
  public:
   /// Throws ConfigError for an invalid band or option, IoError for an unreadable PSF file.

@@ -1,0 +1,171 @@
+// Batched normal and Poisson draws (compiled with -ffast-math: the transforms vectorise through
+// glibc's libmvec). The uniforms come one after another from the Rng; everything after that is
+// element-wise, so results depend only on the Rng's state.
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <numbers>
+#include <vector>
+
+#include "lensforge/sim/core/rng.hpp"
+#include "poisson_ptrs.hpp"
+
+namespace lensforge {
+
+namespace {
+
+// Elements per block: the block's scratch arrays stay in L1.
+constexpr std::size_t kBlock = 256;
+
+}  // namespace
+
+void fill_standard_normal(Rng& rng, double* out, std::size_t n) {
+  constexpr double kTwoPi = 2.0 * std::numbers::pi;
+  // The transform always runs over whole blocks (a constant trip count, a multiple of the vector
+  // width), so every pair goes through the same vector code, wherever it falls in the array:
+  // values do not depend on how an array is cut into calls. Slots past the last pair hold
+  // harmless uniforms.
+  double a[kBlock], b[kBlock], c[kBlock], s[kBlock];
+  std::fill_n(a, kBlock, 0.5);
+  std::fill_n(b, kBlock, 0.5);
+  for (std::size_t start = 0; start < n; start += 2 * kBlock) {
+    const std::size_t m = std::min(n - start, 2 * kBlock), pairs = (m + 1) / 2;
+    for (std::size_t p = 0; p < pairs; ++p) {
+      a[p] = rng.uniform();
+      b[p] = rng.uniform();
+    }
+    for (std::size_t p = 0; p < kBlock; ++p) {
+      const double r = std::sqrt(-2.0 * std::log(1.0 - a[p]));  // 1 - a in (0, 1]
+      const double t = kTwoPi * b[p];
+      // sin(t) as cos(t - pi/2): g++ would fuse sin(t) and cos(t) into a sincos call, which does
+      // not vectorise; the shifted argument errs by at most 1 ulp of 2 pi (9e-16).
+      c[p] = r * std::cos(t);
+      s[p] = r * std::cos(t - 0.5 * std::numbers::pi);
+    }
+    double* o = out + start;
+    for (std::size_t p = 0; p < m / 2; ++p) {
+      o[2 * p] = c[p];
+      o[2 * p + 1] = s[p];
+    }
+    if (m % 2 == 1) o[m - 1] = c[pairs - 1];
+  }
+}
+
+namespace {
+
+// One round of the batched Poisson sampler: every element of x takes one pair of uniforms, in
+// index order. Means below 10 (and NaN, <= 0) are finished by inversion; for the others the
+// pair's PTRS candidate replaces the mean if accepted, else the mean stays and the index goes to
+// `rejected` (in index order).
+void poisson_round(Rng& rng, double* x, std::size_t n, std::vector<std::size_t>& rejected) {
+  // Decisions of the vectorised full PTRS test.
+  constexpr double kAccept = 0.0, kReject = 1.0, kUndecided = 2.0;
+  const double half_log_two_pi = 0.5 * std::log(2.0 * std::numbers::pi);
+  constexpr double kLn2 = std::numbers::ln2;
+  double ua[kBlock], va[kBlock], kk[kBlock];
+  std::int64_t open[kBlock];  // as wide as a double, so the squeeze loop vectorises
+  std::size_t idx[kBlock], rare[kBlock];
+  double cl[kBlock], cu[kBlock], cv[kBlock], ck[kBlock], dec[kBlock];
+  for (std::size_t start = 0; start < n; start += kBlock) {
+    const std::size_t m = std::min(n - start, kBlock);
+    double* xb = x + start;
+    for (std::size_t i = 0; i < m; ++i) {
+      ua[i] = rng.uniform();
+      va[i] = rng.uniform();
+    }
+    // Squeeze (Hoermann's step 3) for every element; means below 10 stay open.
+    for (std::size_t i = 0; i < m; ++i) {
+      const double lam = xb[i], u = ua[i] - 0.5, v = va[i];
+      const double b = 0.931 + 2.53 * std::sqrt(std::max(lam, 10.0)), a = -0.059 + 0.02483 * b;
+      const double vr = 0.9277 - 3.6224 / (b - 2.0);
+      const double us = 0.5 - std::abs(u);
+      const double k = std::floor((2.0 * a / us + b) * u + lam + 0.43);
+      const bool done = lam >= 10.0 && us >= 0.07 && v <= vr;
+      kk[i] = k;
+      open[i] = done ? 0 : 1;
+      xb[i] = done ? k : lam;
+    }
+    // Pack the open elements (branch-free: each slot is written, kept only if open).
+    std::size_t c = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+      idx[c] = i;
+      cl[c] = std::max(xb[i], 10.0);  // small means: a harmless stand-in, decided below
+      cu[c] = ua[i] - 0.5;
+      cv[c] = va[i];
+      ck[c] = kk[i];
+      c += std::size_t(open[i]);
+    }
+    // Quick rejection and full test (steps 4-5).
+    for (std::size_t j = 0; j < c; ++j) {
+      const double lam = cl[j], u = cu[j], v = cv[j], k = ck[j];
+      const double sl = std::sqrt(lam), b = 0.931 + 2.53 * sl, a = -0.059 + 0.02483 * b;
+      const double us = 0.5 - std::abs(u);
+      // The full test  log(v) + log(1/alpha) - log(a/us^2 + b) <= -lam + k log(lam) - log(k!),
+      // with log(k!) by Stirling's series at K = k + 8 for k < 10 (K = k otherwise):
+      //   log(k!) = (K + 1/2) log(K) - K + log(2 pi)/2 + S(K) - log(P),
+      //   P = (k + 1) (k + 2) ... (k + 8) for k < 10 (exact in double), else 1,
+      // S truncated after the K^-5 term (error below 1/(1680 K^7) <= 3e-10 for K >= 8). Rearranged
+      // into two logs without cancellation (d = K - k):
+      //   log(v sqrt(K) K^d (1/alpha) / (P (a/us^2 + b))) <= k log(lam/K) + (K - lam) - log(2 pi)/2 - S(K).
+      const bool small = k < 10.0;
+      const double kp = std::max(k, 0.0);  // k < 0 is rejected below
+      const double p = (kp + 1.0) * (kp + 2.0) * (kp + 3.0) * (kp + 4.0) * (kp + 5.0) * (kp + 6.0) * (kp + 7.0) * (kp + 8.0);
+      const double kf = small ? kp + 8.0 : k, k2 = kf * kf, k4 = k2 * k2;
+      const double shift = small ? k4 * k4 / p : 1.0;  // K^d / P
+      const double sk = std::sqrt(kf), ik = 1.0 / kf, ik2 = ik * ik;
+      const double series = ik * (1.0 / 12.0 - ik2 * (1.0 / 360.0 - ik2 * (1.0 / 1260.0)));
+      const double lhs = std::log(v * sk * shift * (1.1239 + 1.1328 / (b - 3.4)) / (a / (us * us) + b));
+      const double log_ratio = std::log(lam / kf);
+      const double rhs = kp * log_ratio + (kf - lam) - half_log_two_pi - series;
+      // Bound on the rounding of this and of the exact test, whose terms lam, k log(lam) and
+      // log(k!) are below lam + K (2 log(lam) + |log(lam/K)|): a few ulp of that, ~1e-15
+      // relative, here with a safety factor of 1000, plus the series truncation. log(lam) is
+      // bounded by its binary exponent: lam < 2^(e + 1), e = the exponent field - 1023 (lam >= 10).
+      const double log_lam_bound = double(std::int64_t(std::bit_cast<std::uint64_t>(lam) >> 52) - 1022) * kLn2;
+      const double margin = 1e-12 * (lam + kf * (2.0 * log_lam_bound + std::abs(log_ratio)) + 1.0) + 1e-9;
+      double d = lhs <= rhs - margin ? kAccept : (lhs > rhs + margin ? kReject : kUndecided);
+      d = us < 0.013 && v > us ? kReject : d;
+      dec[j] = k < 0.0 ? kReject : d;
+    }
+    // Finish the open elements in index order (no draws here): the accepted ones branch-free,
+    // then the rare rest (means below 10, undecided or rejected pairs).
+    std::size_t nrare = 0;
+    for (std::size_t j = 0; j < c; ++j) {
+      const std::size_t i = idx[j];
+      const bool take = dec[j] == kAccept && xb[i] >= 10.0;
+      xb[i] = take ? kk[i] : xb[i];
+      rare[nrare] = j;
+      nrare += !take;
+    }
+    for (std::size_t r = 0; r < nrare; ++r) {
+      const std::size_t j = rare[r], i = idx[j];
+      const double lam = xb[i];
+      if (!(lam >= 10.0)) {
+        xb[i] = lam > 0.0 ? double(detail::poisson_inversion(lam, ua[i])) : 0.0;
+        continue;
+      }
+      if (dec[j] == kUndecided && detail::Ptrs(lam).accept(ua[i] - 0.5, va[i], kk[i])) xb[i] = kk[i];
+      else rejected.push_back(start + i);
+    }
+  }
+}
+
+}  // namespace
+
+void sample_poisson_inplace(Rng& rng, double* x, std::size_t n) {
+  std::vector<std::size_t> open, rejected;
+  poisson_round(rng, x, n, open);
+  // Further rounds on the rejected elements only (~10% of the previous round each).
+  std::vector<double> lam;
+  while (!open.empty()) {
+    lam.resize(open.size());
+    for (std::size_t j = 0; j < open.size(); ++j) lam[j] = x[open[j]];
+    rejected.clear();
+    poisson_round(rng, lam.data(), lam.size(), rejected);
+    for (std::size_t j = 0; j < open.size(); ++j) x[open[j]] = lam[j];
+    for (std::size_t& r : rejected) r = open[r];
+    std::swap(open, rejected);
+  }
+}
+
+}  // namespace lensforge
