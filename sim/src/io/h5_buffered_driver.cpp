@@ -9,31 +9,30 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <limits>
 #include <string>
+#include <system_error>
 #include <type_traits>
 
 namespace lensforge::detail {
 namespace {
 
 constexpr haddr_t kMaxAddr = haddr_t(std::numeric_limits<off_t>::max());
+/// Alignment of O_DIRECT addresses, lengths and memory (any device's logical block size divides it).
+constexpr std::size_t kPage = 4096;
+static_assert(kWriteBufferBytes % kPage == 0);
+/// Smaller runs (HDF5's metadata, label chunks, the few bytes at a flush) go through the page
+/// cache: handing them to another thread and the device costs more than copying them.
+constexpr std::size_t kDirectMinBytes = std::size_t(1) << 20;
 
-/// An open file. `pub` must come first: HDF5 hands the driver a pointer to it.
-struct BufferedFile {
-  H5FD_t pub;
-  int fd;
-  dev_t device;
-  ino_t inode;
-  haddr_t eoa;       // end of the address space HDF5 has allocated
-  haddr_t eof;       // end of the file, buffered bytes included
-  char* buffer;      // kWriteBufferBytes
-  haddr_t buf_addr;  // file address of buffer[0]
-  std::size_t buf_len;
+haddr_t align_down(haddr_t a) { return a & ~haddr_t(kPage - 1); }
+haddr_t align_up(haddr_t a) { return align_down(a + kPage - 1); }
+
+/// The file access property list's driver information.
+struct DriverConfig {
+  bool direct_io;
 };
-static_assert(std::is_standard_layout_v<BufferedFile>);
-
-BufferedFile* self(H5FD_t* f) { return reinterpret_cast<BufferedFile*>(f); }
-const BufferedFile* self(const H5FD_t* f) { return reinterpret_cast<const BufferedFile*>(f); }
 
 /// Pushes an error of the driver onto HDF5's error stack (read back by h5_error_text).
 template <class... Args>
@@ -50,12 +49,13 @@ bool region_overflows(haddr_t addr, std::size_t size) {
   return addr == HADDR_UNDEF || addr > kMaxAddr || size > kMaxAddr || addr + size > kMaxAddr;
 }
 
-herr_t write_all(int fd, const char* data, std::size_t size, haddr_t addr) {
+/// Writes all `size` bytes at `addr`; 0, or the errno of the failure.
+int pwrite_all(int fd, const char* data, std::size_t size, haddr_t addr) {
   while (size > 0) {
     const ssize_t n = ::pwrite(fd, data, std::min(size, std::size_t(1) << 30), off_t(addr));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return fail_errno(__func__, H5E_WRITEERROR, "file write failed", errno);
+      return errno;
     }
     data += n;
     size -= std::size_t(n);
@@ -64,15 +64,123 @@ herr_t write_all(int fd, const char* data, std::size_t size, haddr_t addr) {
   return 0;
 }
 
-/// Hands the buffered bytes to the kernel.
-herr_t write_out(BufferedFile* f) {
-  if (f->buf_len == 0) return 0;
-  if (write_all(f->fd, f->buffer, f->buf_len, f->buf_addr) < 0) return -1;
-  f->buf_len = 0;
+/// A write made by the I/O thread: O_DIRECT, or through the page cache where that is refused.
+struct DirectResult {
+  int err = 0;                  // errno of a failure, 0: written
+  bool direct_refused = false;  // O_DIRECT failed with EINVAL: do not use it again
+};
+
+DirectResult direct_write(int direct_fd, int fd, const char* data, std::size_t size, haddr_t addr) {
+  DirectResult r;
+  r.err = pwrite_all(direct_fd, data, size, addr);
+  if (r.err == EINVAL) {
+    r.direct_refused = true;
+    r.err = pwrite_all(fd, data, size, addr);
+  }
+  return r;
+}
+
+/// Consecutive bytes of the file held in memory: the byte at file address a is data[offset + a -
+/// addr], with offset = addr % kPage, so that page-aligned addresses are page-aligned in memory.
+struct Run {
+  char* data = nullptr;  // kWriteBufferBytes + kPage bytes, page-aligned
+  haddr_t addr = 0;
+  std::size_t offset = 0;
+  std::size_t len = 0;
+
+  haddr_t end() const { return addr + len; }
+  std::size_t room() const { return kWriteBufferBytes + kPage - offset - len; }
+  char* at(haddr_t a) const { return data + offset + (a - addr); }
+  void start(haddr_t a) {
+    addr = a;
+    offset = std::size_t(a % kPage);
+    len = 0;
+  }
+  bool contains(haddr_t a, std::size_t size) const { return len > 0 && a >= addr && a + size <= end(); }
+  bool overlaps(haddr_t a, std::size_t size) const { return len > 0 && a < end() && a + size > addr; }
+};
+
+/// An open file: the run being filled (runs[current]) and the one the I/O thread may be writing.
+struct State {
+  int fd = -1;         // page-cache I/O, reads, locks
+  int direct_fd = -1;  // O_DIRECT on the same file, or -1
+  dev_t device{};
+  ino_t inode{};
+  haddr_t eoa = 0;
+  haddr_t eof = 0;  // end of the file, buffered bytes included
+  Run runs[2];
+  int current = 0;
+  std::future<DirectResult> in_flight;
+};
+
+/// The file as HDF5 sees it. `pub` must come first: HDF5 hands the driver a pointer to it.
+struct BufferedFile {
+  H5FD_t pub;
+  State* state;
+};
+static_assert(std::is_standard_layout_v<BufferedFile>);
+
+State& state(const H5FD_t* f) { return *reinterpret_cast<const BufferedFile*>(f)->state; }
+
+/// Completes the write in flight, if any.
+herr_t wait(State& s) {
+  if (!s.in_flight.valid()) return 0;
+  const DirectResult r = s.in_flight.get();
+  if (r.direct_refused && s.direct_fd >= 0) {
+    ::close(s.direct_fd);
+    s.direct_fd = -1;
+  }
+  return r.err ? fail_errno(__func__, H5E_WRITEERROR, "file write failed", r.err) : 0;
+}
+
+herr_t write_now(const State& s, const char* data, std::size_t size, haddr_t addr) {
+  const int err = pwrite_all(s.fd, data, size, addr);
+  return err ? fail_errno(__func__, H5E_WRITEERROR, "file write failed", err) : 0;
+}
+
+/// Writes the current run out, after every earlier write: its whole pages with O_DIRECT from the
+/// I/O thread (if at least kDirectMinBytes), the bytes before and after them through the page
+/// cache. Afterwards the current run is the other, empty one.
+herr_t dispatch(State& s) {
+  Run& run = s.runs[s.current];
+  if (run.len == 0) return 0;
+  if (wait(s) < 0) return -1;  // the other run is free now
+  const haddr_t begin = run.addr, end = run.end(), a0 = align_up(begin), a1 = align_down(end);
+  if (s.direct_fd < 0 || a1 < a0 + kDirectMinBytes) {
+    if (write_now(s, run.at(begin), run.len, begin) < 0) return -1;
+    run.len = 0;
+    return 0;
+  }
+  if (a0 > begin && write_now(s, run.at(begin), a0 - begin, begin) < 0) return -1;
+  if (end > a1 && write_now(s, run.at(a1), end - a1, a1) < 0) return -1;
+  const char* data = run.at(a0);
+  const std::size_t size = std::size_t(a1 - a0);
+  const int direct_fd = s.direct_fd, fd = s.fd;
+  try {
+    s.in_flight = std::async(std::launch::async, direct_write, direct_fd, fd, data, size, a0);
+  } catch (const std::system_error&) {  // no thread to be had: write it here
+    std::promise<DirectResult> done;
+    done.set_value(direct_write(direct_fd, fd, data, size, a0));
+    s.in_flight = done.get_future();
+  }
+  run.len = 0;
+  s.current = 1 - s.current;
   return 0;
 }
 
-H5FD_t* open_file(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
+/// Every earlier write completed.
+herr_t drain(State& s) {
+  if (dispatch(s) < 0) return -1;
+  return wait(s);
+}
+
+void free_state(State* s) {
+  if (s->in_flight.valid()) s->in_flight.wait();  // the I/O thread reads a buffer freed here
+  for (Run& r : s->runs) std::free(r.data);
+  delete s;
+}
+
+H5FD_t* open_file(const char* name, unsigned flags, hid_t fapl, haddr_t maxaddr) {
   if (!name || !*name) {
     fail(__func__, H5E_BADVALUE, "invalid file name");
     return nullptr;
@@ -81,6 +189,7 @@ H5FD_t* open_file(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
     fail(__func__, H5E_OVERFLOW, "bogus maxaddr");
     return nullptr;
   }
+  const auto* config = static_cast<const DriverConfig*>(H5Pget_driver_info(fapl));
   int o_flags = (flags & H5F_ACC_RDWR) ? O_RDWR : O_RDONLY;
   if (flags & H5F_ACC_TRUNC) o_flags |= O_TRUNC;
   if (flags & H5F_ACC_CREAT) o_flags |= O_CREAT;
@@ -98,36 +207,44 @@ H5FD_t* open_file(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
     ::close(fd);
     return nullptr;
   }
-  auto* f = static_cast<BufferedFile*>(std::calloc(1, sizeof(BufferedFile)));
-  char* buffer = static_cast<char*>(std::malloc(kWriteBufferBytes));
-  if (!f || !buffer) {
-    std::free(f);
-    std::free(buffer);
+  auto* file = static_cast<BufferedFile*>(std::calloc(1, sizeof(BufferedFile)));
+  auto* s = new (std::nothrow) State;
+  bool allocated = file && s;
+  for (int k = 0; allocated && k < 2; ++k) {
+    s->runs[k].data = static_cast<char*>(std::aligned_alloc(kPage, kWriteBufferBytes + kPage));
+    allocated = s->runs[k].data != nullptr;
+  }
+  if (!allocated) {
+    if (s) free_state(s);
+    std::free(file);
     ::close(fd);
-    fail(__func__, H5E_NOSPACE, "unable to allocate the write buffer");
+    fail(__func__, H5E_NOSPACE, "unable to allocate the write buffers");
     return nullptr;
   }
-  f->fd = fd;
-  f->device = sb.st_dev;
-  f->inode = sb.st_ino;
-  f->eof = haddr_t(sb.st_size);
-  f->buffer = buffer;
-  return &f->pub;
+  s->fd = fd;
+  // Refused by some file systems (then -1: the page cache only).
+  if ((flags & H5F_ACC_RDWR) && (!config || config->direct_io)) s->direct_fd = ::open(name, O_RDWR | O_DIRECT | O_CLOEXEC);
+  s->device = sb.st_dev;
+  s->inode = sb.st_ino;
+  s->eof = haddr_t(sb.st_size);
+  file->state = s;
+  return &file->pub;
 }
 
 herr_t close_file(H5FD_t* file) {
-  BufferedFile* f = self(file);
-  herr_t status = write_out(f);
-  if (::close(f->fd) < 0 && status >= 0) status = fail_errno(__func__, H5E_CANTCLOSEFILE, "unable to close file", errno);
-  std::free(f->buffer);
-  std::free(f);
+  State* s = &state(file);
+  herr_t status = drain(*s);
+  if (s->direct_fd >= 0) ::close(s->direct_fd);
+  if (::close(s->fd) < 0 && status >= 0) status = fail_errno(__func__, H5E_CANTCLOSEFILE, "unable to close file", errno);
+  free_state(s);
+  std::free(file);
   return status;
 }
 
 int compare(const H5FD_t* a, const H5FD_t* b) {
-  const BufferedFile *fa = self(a), *fb = self(b);
-  if (fa->device != fb->device) return fa->device < fb->device ? -1 : 1;
-  if (fa->inode != fb->inode) return fa->inode < fb->inode ? -1 : 1;
+  const State &sa = state(a), &sb = state(b);
+  if (sa.device != sb.device) return sa.device < sb.device ? -1 : 1;
+  if (sa.inode != sb.inode) return sa.inode < sb.inode ? -1 : 1;
   return 0;
 }
 
@@ -139,36 +256,36 @@ herr_t query(const H5FD_t*, unsigned long* flags) {
   return 0;
 }
 
-haddr_t get_eoa(const H5FD_t* file, H5FD_mem_t) { return self(file)->eoa; }
+haddr_t get_eoa(const H5FD_t* file, H5FD_mem_t) { return state(file).eoa; }
 
 herr_t set_eoa(H5FD_t* file, H5FD_mem_t, haddr_t addr) {
-  self(file)->eoa = addr;
+  state(file).eoa = addr;
   return 0;
 }
 
-haddr_t get_eof(const H5FD_t* file, H5FD_mem_t) { return self(file)->eof; }
+haddr_t get_eof(const H5FD_t* file, H5FD_mem_t) { return state(file).eof; }
 
 herr_t get_handle(H5FD_t* file, hid_t, void** handle) {
   if (!handle) return fail(__func__, H5E_BADVALUE, "file handle not valid");
-  *handle = &self(file)->fd;
+  *handle = &state(file).fd;
   return 0;
 }
 
 herr_t read_file(H5FD_t* file, H5FD_mem_t, hid_t, haddr_t addr, std::size_t size, void* out) {
-  BufferedFile* f = self(file);
-  if (region_overflows(addr, size)) return fail(__func__, H5E_OVERFLOW, "read at %llu of %zu bytes overflows",
-                                                static_cast<unsigned long long>(addr), size);
+  State& s = state(file);
+  if (region_overflows(addr, size))
+    return fail(__func__, H5E_OVERFLOW, "read at %llu of %zu bytes overflows", static_cast<unsigned long long>(addr),
+                size);
   char* dst = static_cast<char*>(out);
-  if (f->buf_len > 0) {
-    const haddr_t buf_end = f->buf_addr + f->buf_len;
-    if (addr >= f->buf_addr && addr + size <= buf_end) {
-      std::memcpy(dst, f->buffer + (addr - f->buf_addr), size);
-      return 0;
-    }
-    if (addr < buf_end && addr + size > f->buf_addr && write_out(f) < 0) return -1;
+  const Run& run = s.runs[s.current];
+  if (run.contains(addr, size)) {
+    std::memcpy(dst, run.at(addr), size);
+    return 0;
   }
+  if (run.overlaps(addr, size) && dispatch(s) < 0) return -1;
+  if (wait(s) < 0) return -1;
   while (size > 0) {
-    const ssize_t n = ::pread(f->fd, dst, std::min(size, std::size_t(1) << 30), off_t(addr));
+    const ssize_t n = ::pread(s.fd, dst, std::min(size, std::size_t(1) << 30), off_t(addr));
     if (n < 0) {
       if (errno == EINTR) continue;
       return fail_errno(__func__, H5E_READERROR, "file read failed", errno);
@@ -185,52 +302,58 @@ herr_t read_file(H5FD_t* file, H5FD_mem_t, hid_t, haddr_t addr, std::size_t size
 }
 
 herr_t write_file(H5FD_t* file, H5FD_mem_t, hid_t, haddr_t addr, std::size_t size, const void* in) {
-  BufferedFile* f = self(file);
-  if (region_overflows(addr, size)) return fail(__func__, H5E_OVERFLOW, "write at %llu of %zu bytes overflows",
-                                                static_cast<unsigned long long>(addr), size);
+  State& s = state(file);
+  if (region_overflows(addr, size))
+    return fail(__func__, H5E_OVERFLOW, "write at %llu of %zu bytes overflows", static_cast<unsigned long long>(addr),
+                size);
+  s.eof = std::max(s.eof, addr + size);
   const char* src = static_cast<const char*>(in);
-  const haddr_t buf_end = f->buf_addr + f->buf_len;
-  if (f->buf_len > 0 && addr >= f->buf_addr && addr + size <= buf_end) {
-    std::memcpy(f->buffer + (addr - f->buf_addr), src, size);  // rewrites buffered bytes
-  } else if (f->buf_len > 0 && addr == buf_end && f->buf_len + size <= kWriteBufferBytes) {
-    std::memcpy(f->buffer + f->buf_len, src, size);  // continues the buffer
-    f->buf_len += size;
-  } else {
-    // Anything else starts anew, after the buffered bytes: the kernel sees the writes in order.
-    if (write_out(f) < 0) return -1;
-    if (size >= kWriteBufferBytes) {
-      if (write_all(f->fd, src, size, addr) < 0) return -1;
-    } else {
-      std::memcpy(f->buffer, src, size);
-      f->buf_addr = addr;
-      f->buf_len = size;
+  Run* run = &s.runs[s.current];
+  if (run->contains(addr, size)) {  // rewrites buffered bytes
+    std::memcpy(run->at(addr), src, size);
+    return 0;
+  }
+  if (run->len > 0 && addr != run->end()) {  // does not continue the run: start anew after it
+    if (dispatch(s) < 0) return -1;
+    run = &s.runs[s.current];
+  }
+  while (size > 0) {
+    if (run->len == 0) run->start(addr);
+    const std::size_t n = std::min(size, run->room());
+    std::memcpy(run->at(addr), src, n);
+    run->len += n;
+    addr += n;
+    src += n;
+    size -= n;
+    if (run->room() == 0) {  // full, and so ending on a page boundary: written whole
+      if (dispatch(s) < 0) return -1;
+      run = &s.runs[s.current];
     }
   }
-  f->eof = std::max(f->eof, addr + size);
   return 0;
 }
 
 herr_t flush_file(H5FD_t* file, hid_t, hbool_t closing) {
-  BufferedFile* f = self(file);
-  if (write_out(f) < 0) return -1;
-  // Start writing the file back to disk without waiting (a hint: errors surface at fsync).
-  if (!closing) ::sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  State& s = state(file);
+  if (drain(s) < 0) return -1;
+  // Start writing the page cache back to disk without waiting (a hint: errors surface at fsync).
+  if (!closing) ::sync_file_range(s.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   return 0;
 }
 
 herr_t truncate_file(H5FD_t* file, hid_t, hbool_t) {
-  BufferedFile* f = self(file);
-  if (write_out(f) < 0) return -1;
-  if (f->eoa != f->eof) {
-    if (::ftruncate(f->fd, off_t(f->eoa)) < 0)
+  State& s = state(file);
+  if (drain(s) < 0) return -1;
+  if (s.eoa != s.eof) {
+    if (::ftruncate(s.fd, off_t(s.eoa)) < 0)
       return fail_errno(__func__, H5E_SEEKERROR, "unable to extend file properly", errno);
-    f->eof = f->eoa;
+    s.eof = s.eoa;
   }
   return 0;
 }
 
 herr_t lock_file(H5FD_t* file, hbool_t rw) {
-  if (::flock(self(file)->fd, (rw ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
+  if (::flock(state(file).fd, (rw ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
     const int err = errno;
     if (err == ENOSYS) return 0;  // the file system has no locks: best effort, as sec2
     return fail_errno(__func__, H5E_CANTLOCKFILE, "unable to lock file", err);
@@ -239,7 +362,7 @@ herr_t lock_file(H5FD_t* file, hbool_t rw) {
 }
 
 herr_t unlock_file(H5FD_t* file) {
-  if (::flock(self(file)->fd, LOCK_UN) < 0) {
+  if (::flock(state(file).fd, LOCK_UN) < 0) {
     const int err = errno;
     if (err == ENOSYS) return 0;
     return fail_errno(__func__, H5E_CANTUNLOCKFILE, "unable to unlock file", err);
@@ -255,7 +378,7 @@ const H5FD_class_t kDriverClass = {
     nullptr,               // sb_size: no driver information in the superblock
     nullptr,               // sb_encode
     nullptr,               // sb_decode
-    0,                     // fapl_size
+    sizeof(DriverConfig),  // fapl_size (HDF5 copies and frees it)
     nullptr,               // fapl_get
     nullptr,               // fapl_copy
     nullptr,               // fapl_free
@@ -287,10 +410,11 @@ const H5FD_class_t kDriverClass = {
 H5BufferedDriver::H5BufferedDriver(const H5Context& c)
     : id_(c.id(H5FDregister(&kDriverClass), "cannot register the HDF5 file driver")) {}
 
-H5Plist H5BufferedDriver::file_access(const H5Context& c) const {
+H5Plist H5BufferedDriver::file_access(const H5Context& c, bool direct_io) const {
   const std::string what = "cannot make a file access property list";
   H5Plist fapl(c.id(H5Pcreate(H5P_FILE_ACCESS), what));
-  c.ok(H5Pset_driver(fapl.get(), id_.get(), nullptr), what);
+  const DriverConfig config{direct_io};
+  c.ok(H5Pset_driver(fapl.get(), id_.get(), &config), what);
   return fapl;
 }
 

@@ -1,21 +1,29 @@
 #pragma once
-// Internal: an HDF5 file driver (VFD) for writing a data set: POSIX I/O like HDF5's default
-// "sec2" driver, plus a write-combining buffer. HDF5 writes every chunk (one image of one plane)
-// with its own pwrite, a few KiB each; the kernel's cost per write (page-cache folios sized by
-// the write, delayed allocation, writeback) makes such small writes about twice as expensive per
-// byte as writes of a MiB. This driver gathers consecutive writes into one buffer of
-// kWriteBufferBytes and hands it to the kernel when a write does not continue it, on a read of a
-// buffered range, on a flush and on close. The file is byte for byte what sec2 writes (same
-// driver features, so the same allocation; no driver information in the superblock), and sec2
-// reads it. A flush (H5Fflush) also starts the kernel's write-back of the file to disk without
-// waiting for it, so the fsync at the end of a run finds little left to write.
+// Internal: the HDF5 file driver (VFD) of DatasetWriter: POSIX I/O like HDF5's default "sec2"
+// driver, with HDF5's many small writes (one per chunk, i.e. per image and plane, a few KiB each)
+// gathered in a buffer of kWriteBufferBytes.
+//
+// Why: copying data into the page cache costs the writing thread about 0.3 ms per MiB where the
+// kernel recycles pages and up to 2 ms per MiB on fresh ones (measured in the development VM,
+// whose free memory is handed back to the host), and more per byte for small writes than for
+// MiB-sized ones: more than half the cost of writing a data set. So the whole pages of each run of
+// consecutive writes of at least 1 MiB (a full buffer, or what a flush finds) are written with
+// O_DIRECT from a second thread while HDF5 fills the other buffer: the device copies them without
+// the page cache and the writing thread does not wait. The rest (the bytes around those pages,
+// shorter runs: HDF5's metadata, label chunks) goes through the page cache. Where the file system
+// refuses O_DIRECT (at open, or a write fails with EINVAL) everything does. Each flush (H5Fflush)
+// also starts the kernel's write-back of the page cache to disk without waiting for it.
+//
+// The file is byte for byte what sec2 writes (the same driver features, so the same allocation,
+// and no driver information in the superblock), and sec2 reads it. Writes reach the file in the
+// order HDF5 made them; a read, flush, truncate or close first completes every earlier write.
 #include <cstddef>
 
 #include "hdf5_handle.hpp"
 
 namespace lensforge::detail {
 
-/// Bytes gathered before they are written; 0 < kWriteBufferBytes.
+/// Bytes gathered before they are written, a multiple of the page size.
 inline constexpr std::size_t kWriteBufferBytes = std::size_t(4) << 20;
 
 /// One registration of the driver (unregistered on destruction; files opened with it keep it
@@ -23,8 +31,9 @@ inline constexpr std::size_t kWriteBufferBytes = std::size_t(4) << 20;
 class H5BufferedDriver {
  public:
   explicit H5BufferedDriver(const H5Context& c);
-  /// A new file access property list that opens files with this driver.
-  H5Plist file_access(const H5Context& c) const;
+  /// A new file access property list that opens files with this driver; direct_io = false keeps
+  /// every write in the page cache (for tests of that path).
+  H5Plist file_access(const H5Context& c, bool direct_io = true) const;
 
  private:
   H5Handle<H5FDunregister> id_;

@@ -14,8 +14,9 @@
 // Cost: label values are kept in memory between flushes (at most min(flush_every, 1024) per
 // column) and written one block per column; image datasets are extended up to the next flush at a
 // time, and uncompressed images are written as whole chunks. The file is written through an HDF5
-// file driver that gathers HDF5's many small writes into MiB-sized ones and starts writing the file
-// to disk at each flush (the file is the same as with HDF5's default driver). Images appended after
+// file driver that gathers HDF5's many small writes into MiB-sized ones, writes those past the page
+// cache (O_DIRECT, from a second thread, where the file system allows) and starts writing the rest
+// to disk at each flush; the file is the same as with HDF5's default driver. Images appended after
 // the last flush may not have reached the operating system when the process dies.
 //
 // One writer is used from one thread at a time. Images must be appended in index order.
