@@ -133,14 +133,14 @@ namespace {
 // pair's PTRS candidate replaces the mean if accepted, else the mean stays and the index goes to
 // `rejected` (in index order).
 void poisson_round(UniformLanes& lanes, double* x, std::size_t n, std::vector<std::size_t>& rejected) {
-  // Decisions of the vectorised full PTRS test.
-  constexpr double kAccept = 0.0, kReject = 1.0, kUndecided = 2.0;
+  // Decisions of the vectorised full PTRS test (kSmall: a mean below 10 or NaN, for inversion).
+  constexpr double kAccept = 0.0, kReject = 1.0, kUndecided = 2.0, kSmall = 3.0;
   const double half_log_two_pi = 0.5 * std::log(2.0 * std::numbers::pi);
   constexpr double kLn2 = std::numbers::ln2;
   double uv[2 * kBlock], ua[kBlock], va[kBlock], kk[kBlock];
   std::int64_t open[kBlock];  // as wide as a double, so the squeeze loop vectorises
   std::size_t idx[kBlock], rare[kBlock];
-  double cl[kBlock], cu[kBlock], cv[kBlock], ck[kBlock], dec[kBlock];
+  double res[kBlock], dec[kBlock];
   for (std::size_t start = 0; start < n; start += kBlock) {
     const std::size_t m = std::min(n - start, kBlock);
     double* xb = x + start;
@@ -161,19 +161,18 @@ void poisson_round(UniformLanes& lanes, double* x, std::size_t n, std::vector<st
       open[i] = done ? 0 : 1;
       xb[i] = done ? k : lam;
     }
-    // Pack the open elements (branch-free: each slot is written, kept only if open).
+    // Pack the indices of the open elements (branch-free: each slot is written, kept only if
+    // open); the test below gathers its inputs through them.
     std::size_t c = 0;
     for (std::size_t i = 0; i < m; ++i) {
       idx[c] = i;
-      cl[c] = std::max(xb[i], 10.0);  // small means: a harmless stand-in, decided below
-      cu[c] = ua[i] - 0.5;
-      cv[c] = va[i];
-      ck[c] = kk[i];
       c += std::size_t(open[i]);
     }
     // Quick rejection and full test (steps 4-5).
     for (std::size_t j = 0; j < c; ++j) {
-      const double lam = cl[j], u = cu[j], v = cv[j], k = ck[j];
+      const std::size_t i = idx[j];
+      const double mean = xb[i], u = ua[i] - 0.5, v = va[i], k = kk[i];
+      const double lam = std::max(mean, 10.0);  // small means: a harmless stand-in, decided below
       const double sl = std::sqrt(lam), b = 0.931 + 2.53 * sl, a = -0.059 + 0.02483 * b;
       const double us = 0.5 - std::abs(u);
       // The full test  log(v) + log(1/alpha) - log(a/us^2 + b) <= -lam + k log(lam) - log(k!),
@@ -201,17 +200,23 @@ void poisson_round(UniformLanes& lanes, double* x, std::size_t n, std::vector<st
       const double margin = 1e-12 * (lam + kf * (2.0 * log_lam_bound + std::abs(log_ratio)) + 1.0) + 1e-9;
       double d = lhs <= rhs - margin ? kAccept : (lhs > rhs + margin ? kReject : kUndecided);
       d = us < 0.013 && v > us ? kReject : d;
-      dec[j] = k < 0.0 ? kReject : d;
+      d = k < 0.0 ? kReject : d;
+      d = mean >= 10.0 ? d : kSmall;
+      dec[j] = d;
+    }
+    // What each open element holds afterwards: the candidate where accepted, else the mean (a
+    // loop of its own: with this select in it, g++ 12 does not vectorise the test above).
+    for (std::size_t j = 0; j < c; ++j) {
+      const std::size_t i = idx[j];
+      res[j] = dec[j] == kAccept ? kk[i] : xb[i];
     }
     // Finish the open elements in index order (no draws here): the accepted ones branch-free,
     // then the rare rest (means below 10, undecided or rejected pairs).
     std::size_t nrare = 0;
     for (std::size_t j = 0; j < c; ++j) {
-      const std::size_t i = idx[j];
-      const bool take = dec[j] == kAccept && xb[i] >= 10.0;
-      xb[i] = take ? kk[i] : xb[i];
+      xb[idx[j]] = res[j];
       rare[nrare] = j;
-      nrare += !take;
+      nrare += std::size_t(dec[j] != kAccept);
     }
     for (std::size_t r = 0; r < nrare; ++r) {
       const std::size_t j = rare[r], i = idx[j];
