@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on its built-in default: installs what is missing, builds, renders the example
 # lens systems noiseless (one FITS extension per component) and as Euclid and LSST would observe
-# them (one extension per band, with noise, sigma and mask planes), with PNG previews, in out/demo/.
+# them (one extension per band, with noise, sigma and mask planes), with PNG previews, and
+# generates a small Euclid-like training set (HDF5) with a gallery, all in out/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -16,4 +17,8 @@ done
   --seed 1 --overwrite
 "$sim" render configs/scenes/jackpot_double_source.yaml -o out/demo/jackpot_lsst.fits --survey lsst_10yr \
   --bands g,r,i --seed 1 --overwrite
-echo "demo: images in out/demo/ (open the .png previews, or the .fits files in ds9 or astropy)"
+"$sim" generate configs/populations/euclid.yaml -n 200 -o out/demo/euclid_demo.h5 --seed 1 --overwrite
+"$sim" inspect out/demo/euclid_demo.h5 | grep -E "^(images|bands|planes|counts)" || true
+"$sim" gallery out/demo/euclid_demo.h5 -o out/demo/euclid_demo_gallery.png --n 25 --bands VIS
+echo "demo: images in out/demo/ (open the .png previews, or the .fits files in ds9 or astropy);"
+echo "      training set out/demo/euclid_demo.h5 (lensforge-sim inspect it; README: HDF5 schema)"

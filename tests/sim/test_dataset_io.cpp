@@ -3,7 +3,9 @@
 // gallery and export-fits commands run through the built lensforge-sim.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <fcntl.h>
 #include <png.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -553,6 +555,112 @@ TEST_F(DatasetIo, ResumeAfterTheProcessWasKilledContinuesFromTheLastFlush) {
   EXPECT_EQ(w.num_written(), 4);
   write_images(w, 4, kN);
   expect_same_data(file("set.h5"), reference);
+}
+
+TEST_F(DatasetIo, AKillBetweenFlushesLosesOnlyTheUnflushedImagesWithTheirLabels) {
+  // Label values are kept in memory between flushes: the flushes after images 3 and 6 must have
+  // written them before recording num_written, and image 7's must not count.
+  const std::string reference = write_complete("reference.h5");
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {  // child: 7 images with flushes after the 3rd and 6th, then dies without any cleanup
+    try {
+      WriterOptions o;
+      o.flush_every = 3;
+      DatasetWriter w = DatasetWriter::create(file("set.h5"), test_schema(), test_run(), o);
+      write_images(w, 0, 7);
+      std::_Exit(0);
+    } catch (...) {
+      std::_Exit(3);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+
+  {
+    ReaderOptions o;
+    o.allow_incomplete = true;
+    const DatasetReader r(file("set.h5.partial"), o);
+    ASSERT_EQ(r.num_images(), 6);
+    for (int i = 0; i < 6; ++i) expect_image_equals(r, i, make_sample(test_schema(), i));
+    EXPECT_EQ(std::get<std::vector<std::string>>(r.read_label("subtype")).size(), 6u);
+  }
+  DatasetWriter w = DatasetWriter::resume(file("set.h5"), test_schema(), test_run());
+  EXPECT_EQ(w.num_written(), 6);
+  write_images(w, 6, kN);
+  expect_same_data(file("set.h5"), reference);
+}
+
+TEST_F(DatasetIo, LabelsPastTheStagingCapacityAndAtDestructionAreAllWritten) {
+  // More images between flushes than are staged (1024 values a column), an unfinished writer
+  // destroyed between flushes, then resumed: the same file as one written with the default
+  // flush interval.
+  DatasetSchema s;
+  s.bands = {BandSchema{"VIS", "Euclid", 3, 2, "e-/s", 24.6, 0.1, 1700, 0.16}};
+  s.labels = {{"index", LabelType::INT64, "", "image index"},
+              {"x", LabelType::FLOAT64, "arcsec", "a position"},
+              {"name", LabelType::STRING, "", "a name", 5}};
+  constexpr int kImages = 1300, kStopped = 1100;
+  const DatasetRun run{3, kImages, "flush test\n"};
+  auto sample = [](int i) {
+    Sample out;
+    out.bands = {BandPlanes{ImageF::Constant(2, 3, float(i))}};
+    out.labels = {std::int64_t(i), 0.25 * i, std::string("n") + std::to_string(i % 1000)};
+    return out;
+  };
+  {
+    DatasetWriter w = DatasetWriter::create(file("reference.h5"), s, run);
+    for (int i = 0; i < kImages; ++i) w.append(sample(i));
+    w.finish();
+  }
+  WriterOptions rare;
+  rare.flush_every = 1200;
+  {
+    DatasetWriter w = DatasetWriter::create(file("set.h5"), s, run, rare);
+    for (int i = 0; i < kStopped; ++i) w.append(sample(i));
+  }  // destroyed before the first flush: records all 1100
+  {
+    ReaderOptions o;
+    o.allow_incomplete = true;
+    const DatasetReader r(file("set.h5.partial"), o);
+    ASSERT_EQ(r.num_images(), kStopped);
+    const auto index = std::get<std::vector<std::int64_t>>(r.read_label("index"));
+    const auto x = std::get<std::vector<double>>(r.read_label("x"));
+    const auto name = std::get<std::vector<std::string>>(r.read_label("name"));
+    ASSERT_EQ(index.size(), std::size_t(kStopped));
+    for (int i = 0; i < kStopped; ++i) {
+      EXPECT_EQ(index[std::size_t(i)], i);
+      EXPECT_EQ(x[std::size_t(i)], 0.25 * i);
+      EXPECT_EQ(name[std::size_t(i)], "n" + std::to_string(i % 1000));
+    }
+    EXPECT_TRUE(same_bits(r.read_image("VIS", kStopped - 1), sample(kStopped - 1).bands[0].image));
+  }
+  DatasetWriter w = DatasetWriter::resume(file("set.h5"), s, run, rare);
+  EXPECT_EQ(w.num_written(), kStopped);
+  for (int i = kStopped; i < kImages; ++i) w.append(sample(i));
+  w.finish();
+  expect_same_data(file("set.h5"), file("reference.h5"));
+}
+
+TEST_F(DatasetIo, AWriterHoldsTheFileLockAndResumeNamesALockedFile) {
+  {
+    DatasetWriter w = DatasetWriter::create(file("set.h5"), test_schema(), test_run());
+    write_images(w, 0, 2);
+    // HDF5's file lock (flock) is held by the writer: another open file description is refused.
+    const int fd = ::open(file("set.h5.partial").c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_NE(::flock(fd, LOCK_SH | LOCK_NB), 0);
+    ::close(fd);
+  }
+  const int fd = ::open(file("set.h5.partial").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_SH | LOCK_NB), 0);  // as a reader in another process would
+  EXPECT_CONTAINS(error_of<IoError>([&] { DatasetWriter::resume(file("set.h5"), test_schema(), test_run()); }),
+                  "the file is locked by another process");
+  ::close(fd);
+  DatasetWriter w = DatasetWriter::resume(file("set.h5"), test_schema(), test_run());
+  EXPECT_EQ(w.num_written(), 2);
 }
 
 TEST_F(DatasetIo, ResumeRefusesADifferentRunAndLeavesThePartialUntouched) {

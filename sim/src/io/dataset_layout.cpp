@@ -135,18 +135,6 @@ std::string mask_path(const std::string& band) { return std::string(kMasksGroup)
 
 std::string label_path(const std::string& name) { return std::string(kLabelsGroup) + "/" + name; }
 
-std::vector<std::string> image_dataset_paths(const DatasetSchema& s) {
-  std::vector<std::string> paths;
-  for (const BandSchema& b : s.bands) {
-    paths.push_back(plane_path(DatasetPlane::IMAGE, b.name));
-    for (DatasetPlane p : kOptionalPlanes)
-      if (s.has_plane(p)) paths.push_back(plane_path(p, b.name));
-    if (s.planes.mask) paths.push_back(mask_path(b.name));
-  }
-  if (s.kappa) paths.push_back(kKappaPath);
-  return paths;
-}
-
 H5Type label_memory_type(const H5Context& c, const LabelColumn& col) {
   const std::string what = fmt::format("cannot make the type of label '{}'", col.name);
   switch (col.type) {

@@ -21,9 +21,6 @@ std::string plane_path(DatasetPlane plane, const std::string& band);
 std::string mask_path(const std::string& band);
 std::string label_path(const std::string& name);
 
-/// Every [N, H, W] dataset of the schema (planes per band, masks, kappa) in a fixed order.
-std::vector<std::string> image_dataset_paths(const DatasetSchema& schema);
-
 /// HDF5 memory type of a label column (fixed-length null-padded ASCII for strings).
 H5Type label_memory_type(const H5Context& c, const LabelColumn& column);
 

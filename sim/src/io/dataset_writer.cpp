@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "dataset_layout.hpp"
+#include "h5_buffered_driver.hpp"
 #include "hdf5_handle.hpp"
 #include "lensforge/sim/core/error.hpp"
 
@@ -72,19 +74,6 @@ void sync_path(const std::string& path, int flags) {
   if (rc != 0) throw IoError(fmt::format("cannot sync '{}' to disk: {}", path, std::strerror(err)));
 }
 
-/// Writes `count` ([1, ...] or [1]) at `index` of the first dimension, growing the dataset to index + 1.
-void write_row(const H5Context& c, hid_t ds, const std::string& path, hid_t mem_type, const void* data,
-               hsize_t index, int rank, const hsize_t* count) {
-  const std::string what = fmt::format("cannot write image {} of '{}'", index, path);
-  hsize_t dims[3] = {index + 1, 0, 0}, start[3] = {index, 0, 0};
-  for (int k = 1; k < rank; ++k) dims[k] = count[k];
-  c.ok(H5Dset_extent(ds, dims), what);
-  H5Space file_space(c.id(H5Dget_space(ds), what));
-  c.ok(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr), what);
-  H5Space mem_space(c.id(H5Screate_simple(rank, count, nullptr), what));
-  c.ok(H5Dwrite(ds, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data), what);
-}
-
 bool printable_ascii(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char ch) { return ch >= 0x20 && ch <= 0x7e; });
 }
@@ -105,27 +94,63 @@ const ImageF& plane_of(const BandPlanes& b, DatasetPlane p) {
 }  // namespace
 
 struct DatasetWriter::Impl {
+  /// One [N, ny, nx] dataset: a float plane of a band, the band's mask, or kappa.
+  struct ImageSet {
+    enum class Kind { PLANE, MASK, KAPPA };
+    Kind kind = Kind::PLANE;
+    std::size_t band = 0;                     // PLANE, MASK
+    DatasetPlane plane = DatasetPlane::IMAGE;  // PLANE
+    std::string path;
+    H5Dataset ds;
+    hid_t mem_type = H5I_INVALID_HID;  // H5T_NATIVE_FLOAT or H5T_NATIVE_UINT16 (owned by HDF5)
+    hsize_t ny = 0, nx = 0;
+    std::size_t image_bytes = 0;  // one image in memory
+    /// Unfiltered and the memory type is the file type: each image (one chunk) is written as it is
+    /// with H5Dwrite_chunk. Otherwise through H5Dwrite with these two dataspaces.
+    bool direct = false;
+    H5Space mem_space;   // [1, ny, nx]
+    H5Space file_space;  // the dataset's current extent
+  };
+  /// One label column and its values not yet written to the file.
+  struct LabelSet {
+    H5Dataset ds;
+    H5Type string_type;  // STRING columns: fixed-length null-padded ASCII
+    hid_t mem_type = H5I_INVALID_HID;
+    std::size_t size = 0;       // bytes per value
+    std::vector<char> pending;  // label_capacity values, the first pending_rows of them in use
+  };
+
   std::string final_path;
   DatasetSchema schema;
   DatasetRun run;
   WriterOptions options;
   H5Context ctx;
-  // Declared before the datasets, so destroyed after them.
+  // Declared before the file, and the file before the datasets: destroyed in the reverse order.
+  H5BufferedDriver driver;
   H5File file;
-  struct BandSets {
-    std::array<H5Dataset, 4> planes;  // by DatasetPlane
-    H5Dataset mask;
-  };
-  std::vector<BandSets> bands;
-  H5Dataset kappa;
-  std::vector<H5Dataset> labels;
-  std::vector<H5Type> label_types;
+  std::vector<ImageSet> images;
+  std::vector<LabelSet> labels;
   std::int64_t written = 0;
   int since_flush = 0;
   bool finished = false;
+  /// First dimension of every image dataset: grown a block ahead of `written` (to the next flush,
+  /// at most num_images) and set back to `written` by a flush between blocks.
+  hsize_t image_extent = 0;
+  /// Label values are staged in memory and written as one block per column when the staging is
+  /// full (label_capacity values) and by every flush, before num_written is recorded. The file's
+  /// label datasets hold labels_in_file values; images [labels_in_file, written) are staged.
+  std::int64_t labels_in_file = 0;
+  std::size_t pending_rows = 0;
+  std::size_t label_capacity;
 
   Impl(std::string final, const DatasetSchema& s, const DatasetRun& r, const WriterOptions& o)
-      : final_path(std::move(final)), schema(s), run(r), options(o), ctx(partial_path_of(final_path)) {}
+      : final_path(std::move(final)),
+        schema(s),
+        run(r),
+        options(o),
+        ctx(partial_path_of(final_path)),
+        driver(ctx),
+        label_capacity(std::min(std::size_t(o.flush_every), std::size_t(kLabelChunk))) {}
 
   H5Dataset open_dataset(const std::string& path) const {
     const std::string what = fmt::format("cannot open dataset '{}'", path);
@@ -139,34 +164,130 @@ struct DatasetWriter::Impl {
     return H5Dataset(ctx.id(H5Dopen2(file.get(), path.c_str(), H5P_DEFAULT), fmt::format("cannot open '{}'", path)));
   }
 
+  void add_image_set(ImageSet set) {
+    const std::string what = fmt::format("cannot open dataset '{}'", set.path);
+    set.ds = open_dataset(set.path);
+    H5Plist dcpl(ctx.id(H5Dget_create_plist(set.ds.get()), what));
+    const int filters = H5Pget_nfilters(dcpl.get());
+    if (filters < 0) ctx.fail_h5(what);
+    H5Type file_type(ctx.id(H5Dget_type(set.ds.get()), what));
+    const htri_t same = H5Tequal(file_type.get(), set.mem_type);
+    if (same < 0) ctx.fail_h5(what);
+    set.direct = filters == 0 && same > 0;
+    set.image_bytes = std::size_t(set.ny * set.nx) * H5Tget_size(set.mem_type);
+    if (!set.direct) {
+      const hsize_t count[3] = {1, set.ny, set.nx};
+      set.mem_space = H5Space(ctx.id(H5Screate_simple(3, count, nullptr), what));
+      set.file_space = H5Space(ctx.id(H5Dget_space(set.ds.get()), what));
+    }
+    images.push_back(std::move(set));
+  }
+
   void open_datasets() {
-    for (const BandSchema& b : schema.bands) {
-      BandSets sets;
+    using Kind = ImageSet::Kind;
+    for (std::size_t k = 0; k < schema.bands.size(); ++k) {
+      const BandSchema& b = schema.bands[k];
+      const hsize_t ny = hsize_t(b.ny), nx = hsize_t(b.nx);
       for (DatasetPlane p : kFloatPlanes)
-        if (schema.has_plane(p)) sets.planes[std::size_t(p)] = open_dataset(plane_path(p, b.name));
-      if (schema.planes.mask) sets.mask = open_dataset(mask_path(b.name));
-      bands.push_back(std::move(sets));
+        if (schema.has_plane(p)) add_image_set({Kind::PLANE, k, p, plane_path(p, b.name), {}, H5T_NATIVE_FLOAT, ny, nx});
+      if (schema.planes.mask)
+        add_image_set({Kind::MASK, k, DatasetPlane::IMAGE, mask_path(b.name), {}, H5T_NATIVE_UINT16, ny, nx});
     }
-    if (schema.kappa) kappa = open_dataset(kKappaPath);
+    if (schema.kappa)
+      add_image_set({Kind::KAPPA, 0, DatasetPlane::IMAGE, kKappaPath, {}, H5T_NATIVE_FLOAT, hsize_t(schema.kappa->ny),
+                     hsize_t(schema.kappa->nx)});
     for (const LabelColumn& col : schema.labels) {
-      labels.push_back(open_label(label_path(col.name)));
-      label_types.push_back(label_memory_type(ctx, col));
+      LabelSet set;
+      set.ds = open_label(label_path(col.name));
+      // The numeric memory types equal the file types (little-endian); HDF5 converts on big-endian hosts.
+      switch (col.type) {
+        case LabelType::FLOAT64: set.mem_type = H5T_NATIVE_DOUBLE; set.size = sizeof(double); break;
+        case LabelType::INT64: set.mem_type = H5T_NATIVE_INT64; set.size = sizeof(std::int64_t); break;
+        case LabelType::STRING:
+          set.string_type = label_memory_type(ctx, col);
+          set.mem_type = set.string_type.get();
+          set.size = std::size_t(col.string_length);
+          break;
+      }
+      set.pending.resize(label_capacity * set.size);
+      labels.push_back(std::move(set));
     }
+  }
+
+  /// Sets the first dimension of every image dataset to n.
+  void set_image_extent(hsize_t n) {
+    for (ImageSet& set : images) {
+      const hsize_t dims[3] = {n, set.ny, set.nx};
+      if (H5Dset_extent(set.ds.get(), dims) < 0)
+        ctx.fail_h5(fmt::format("cannot set the length of '{}' to {} images", set.path, n));
+      if (!set.direct)
+        set.file_space = H5Space(ctx.id(H5Dget_space(set.ds.get()), fmt::format("cannot write '{}'", set.path)));
+    }
+    image_extent = n;
   }
 
   /// Sets every dataset's first dimension to n (drops images past the last flush on resume).
   void truncate(std::int64_t n) {
-    auto set_length = [&](hid_t ds, const std::string& path) {
-      const std::string what = fmt::format("cannot truncate '{}' to {} images", path, n);
-      H5Space space(ctx.id(H5Dget_space(ds), what));
-      hsize_t dims[3];
-      const int rank = H5Sget_simple_extent_dims(space.get(), dims, nullptr);
-      if (rank < 1) ctx.fail_h5(what);
-      dims[0] = hsize_t(n);
-      ctx.ok(H5Dset_extent(ds, dims), what);
-    };
-    for (const std::string& path : image_dataset_paths(schema)) set_length(open_dataset(path).get(), path);
-    for (std::size_t k = 0; k < labels.size(); ++k) set_length(labels[k].get(), label_path(schema.labels[k].name));
+    set_image_extent(hsize_t(n));
+    for (std::size_t k = 0; k < labels.size(); ++k) {
+      const hsize_t dims = hsize_t(n);
+      ctx.ok(H5Dset_extent(labels[k].ds.get(), &dims),
+             fmt::format("cannot truncate '{}' to {} images", label_path(schema.labels[k].name), n));
+    }
+    labels_in_file = n;
+  }
+
+  /// Writes image i of one dataset (the chunk [i, 0, 0]); the extent must include it.
+  void write_image(ImageSet& set, hsize_t i, const void* data) {
+    herr_t status;
+    if (set.direct) {
+      const hsize_t offset[3] = {i, 0, 0};
+      status = H5Dwrite_chunk(set.ds.get(), H5P_DEFAULT, 0, offset, set.image_bytes, data);
+    } else {
+      const hsize_t start[3] = {i, 0, 0}, count[3] = {1, set.ny, set.nx};
+      status = H5Sselect_hyperslab(set.file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+      if (status >= 0)
+        status = H5Dwrite(set.ds.get(), set.mem_type, set.mem_space.get(), set.file_space.get(), H5P_DEFAULT, data);
+    }
+    if (status < 0) ctx.fail_h5(fmt::format("cannot write image {} of '{}'", i, set.path));
+  }
+
+  /// Copies the sample's labels into the staging (checked by check_sample; allocates nothing).
+  void stage_labels(const Sample& s) {
+    for (std::size_t k = 0; k < labels.size(); ++k) {
+      LabelSet& set = labels[k];
+      char* dst = set.pending.data() + pending_rows * set.size;
+      if (const auto* d = std::get_if<double>(&s.labels[k])) {
+        std::memcpy(dst, d, sizeof *d);
+      } else if (const auto* v = std::get_if<std::int64_t>(&s.labels[k])) {
+        std::memcpy(dst, v, sizeof *v);
+      } else {
+        const std::string& text = std::get<std::string>(s.labels[k]);
+        std::memset(dst, 0, set.size);
+        std::memcpy(dst, text.data(), text.size());
+      }
+    }
+    ++pending_rows;
+  }
+
+  /// Appends the staged label values to the file, one block per column; on failure they stay
+  /// staged (a retry rewrites the whole block).
+  void write_pending_labels() {
+    if (pending_rows == 0) return;
+    const hsize_t first = hsize_t(labels_in_file), count = pending_rows, length = first + count;
+    H5Space mem_space(ctx.id(H5Screate_simple(1, &count, nullptr), "cannot make a dataspace"));
+    for (std::size_t k = 0; k < labels.size(); ++k) {
+      const LabelSet& set = labels[k];
+      const std::string path = label_path(schema.labels[k].name);
+      auto what = [&] { return fmt::format("cannot write images {}..{} of '{}'", first, length - 1, path); };
+      if (H5Dset_extent(set.ds.get(), &length) < 0) ctx.fail_h5(what());
+      H5Space file_space(ctx.id(H5Dget_space(set.ds.get()), what()));
+      if (H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr) < 0 ||
+          H5Dwrite(set.ds.get(), set.mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, set.pending.data()) < 0)
+        ctx.fail_h5(what());
+    }
+    labels_in_file = std::int64_t(length);
+    pending_rows = 0;
   }
 
   void write_progress(bool complete) {
@@ -174,7 +295,11 @@ struct DatasetWriter::Impl {
     write_attr(ctx, file.get(), "complete", std::int64_t(complete ? 1 : 0));
   }
 
+  /// Writes the staged labels, sets the image datasets to `written` images, then records
+  /// num_written and flushes: the file then holds exactly num_written images.
   void flush() {
+    write_pending_labels();
+    if (image_extent != hsize_t(written)) set_image_extent(hsize_t(written));
     write_progress(false);
     ctx.ok(H5Fflush(file.get(), H5F_SCOPE_LOCAL), "cannot flush");
     since_flush = 0;
@@ -228,53 +353,32 @@ struct DatasetWriter::Impl {
   void append(const Sample& s) {
     check_sample(s);
     const hsize_t i = hsize_t(written);
-    for (std::size_t k = 0; k < s.bands.size(); ++k) {
-      const BandSchema& b = schema.bands[k];
-      const hsize_t count[3] = {1, hsize_t(b.ny), hsize_t(b.nx)};
-      for (DatasetPlane plane : kFloatPlanes) {
-        if (!schema.has_plane(plane)) continue;
-        write_row(ctx, bands[k].planes[std::size_t(plane)].get(), plane_path(plane, b.name), H5T_NATIVE_FLOAT,
-                  plane_of(s.bands[k], plane).data(), i, 3, count);
-      }
-      if (schema.planes.mask)
-        write_row(ctx, bands[k].mask.get(), mask_path(b.name), H5T_NATIVE_UINT16, s.bands[k].mask.data(), i, 3, count);
+    // Grown to the next flush at most: a flush then finds the extent equal to num_written.
+    if (i >= image_extent)
+      set_image_extent(std::min(hsize_t(run.num_images), i + hsize_t(std::max(1, options.flush_every - since_flush))));
+    for (ImageSet& set : images) {
+      const void* data = set.kind == ImageSet::Kind::KAPPA ? static_cast<const void*>(s.kappa.data())
+                         : set.kind == ImageSet::Kind::MASK
+                             ? static_cast<const void*>(s.bands[set.band].mask.data())
+                             : static_cast<const void*>(plane_of(s.bands[set.band], set.plane).data());
+      write_image(set, i, data);
     }
-    if (schema.kappa) {
-      const hsize_t count[3] = {1, hsize_t(schema.kappa->ny), hsize_t(schema.kappa->nx)};
-      write_row(ctx, kappa.get(), kKappaPath, H5T_NATIVE_FLOAT, s.kappa.data(), i, 3, count);
-    }
-    const hsize_t one = 1;
-    std::string text;
-    for (std::size_t k = 0; k < s.labels.size(); ++k) {
-      const LabelColumn& col = schema.labels[k];
-      const void* data = nullptr;
-      if (const auto* d = std::get_if<double>(&s.labels[k])) {
-        data = d;
-      } else if (const auto* v = std::get_if<std::int64_t>(&s.labels[k])) {
-        data = v;
-      } else {
-        text = std::get<std::string>(s.labels[k]);
-        text.resize(std::size_t(col.string_length), '\0');
-        data = text.data();
+    stage_labels(s);
+    if (pending_rows == label_capacity) {
+      try {
+        write_pending_labels();
+      } catch (...) {
+        --pending_rows;  // the image is not counted
+        throw;
       }
-      // The memory types equal the file types (little-endian); HDF5 converts on big-endian hosts.
-      const hid_t mem_type = col.type == LabelType::FLOAT64 ? H5T_NATIVE_DOUBLE
-                             : col.type == LabelType::INT64 ? H5T_NATIVE_INT64
-                                                            : label_types[k].get();
-      write_row(ctx, labels[k].get(), label_path(col.name), mem_type, data, i, 1, &one);
     }
     ++written;
     if (++since_flush >= options.flush_every) flush();
   }
 
   void close_datasets() {
-    for (auto& b : bands) {
-      for (auto& p : b.planes) p.reset();
-      b.mask.reset();
-    }
-    kappa.reset();
+    images.clear();
     labels.clear();
-    label_types.clear();
   }
 
   void finish() {
@@ -282,6 +386,8 @@ struct DatasetWriter::Impl {
     if (!file.valid()) throw IoError(fmt::format("'{}': the file was closed after an earlier failure", ctx.path()));
     if (written != run.num_images)
       throw ConfigError(fmt::format("'{}': finish() after {} of {} images", final_path, written, run.num_images));
+    write_pending_labels();
+    assert(image_extent == hsize_t(written));  // grown to num_images at most
     write_progress(true);
     close_datasets();
     const herr_t closed = file.close();
@@ -339,7 +445,9 @@ DatasetWriter DatasetWriter::create(const std::string& final_path, const Dataset
   H5ErrorSilencer quiet;
   auto impl = std::make_unique<Impl>(final_path, schema, run, options);
   const H5Context& c = impl->ctx;
-  impl->file = H5File(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+  // Closed after the error stack is read (closing clears it).
+  const H5Plist fapl = impl->driver.file_access(c);
+  impl->file = H5File(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()));
   if (!impl->file.valid()) c.fail_open("cannot create", "");
   try {
     create_layout(c, impl->file.get(), schema, run, options);
@@ -373,7 +481,8 @@ DatasetWriter DatasetWriter::resume(const std::string& final_path, const Dataset
   auto impl = std::make_unique<Impl>(final_path, schema, run, options);
   const H5Context& c = impl->ctx;
   if (H5Fis_hdf5(partial.c_str()) <= 0) c.fail("cannot resume: not an HDF5 file; remove it to start again");
-  impl->file = H5File(H5Fopen(partial.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+  const H5Plist fapl = impl->driver.file_access(c);  // closed after the error stack is read
+  impl->file = H5File(H5Fopen(partial.c_str(), H5F_ACC_RDWR, fapl.get()));
   if (!impl->file.valid()) c.fail_open("cannot resume: HDF5 cannot open it", "remove it to start again");
 
   const StoredLayout stored = read_layout(c, impl->file.get());

@@ -16,11 +16,12 @@
 // observer makes in e-/s, by Observation::scale when the images are in another unit).
 //
 // Storage: every image dataset is chunked one image per chunk ([1, H, W]) with an unlimited first
-// dimension, so it grows by one image per append and an interrupted file is truncated to its last
-// flushed image on resume; optional gzip (deflate) level 1-9 with the byte-shuffle filter before
-// it. Label datasets are 1-D, unlimited, chunked 1024 values. Strings are fixed-length,
-// null-padded ASCII (numpy dtype S<n>; h5py returns bytes: `.astype(str)` or pandas
-// `.str.decode("ascii")`). Every string attribute is a variable-length UTF-8 scalar (h5py: str).
+// dimension, so it grows as images are appended (every dataset holds num_written images after
+// each flush) and an interrupted file is truncated to its last flushed image on resume; optional
+// gzip (deflate) level 1-9 with the byte-shuffle filter before it. Label datasets are 1-D,
+// unlimited, chunked 1024 values. Strings are fixed-length, null-padded ASCII (numpy dtype S<n>;
+// h5py returns bytes: `.astype(str)` or pandas `.str.decode("ascii")`). Every string attribute
+// is a variable-length UTF-8 scalar (h5py: str).
 //
 // Root attributes:
 //   schema_version   int64   1

@@ -11,6 +11,13 @@
 // outright (SIGKILL, power loss) resumes from the last flush if HDF5's metadata on disk is
 // consistent; otherwise resume() throws IoError saying to delete the .partial.
 //
+// Cost: label values are kept in memory between flushes (at most min(flush_every, 1024) per
+// column) and written one block per column; image datasets are extended up to the next flush at a
+// time, and uncompressed images are written as whole chunks. The file is written through an HDF5
+// file driver that gathers HDF5's many small writes into MiB-sized ones and starts writing the file
+// to disk at each flush (the file is the same as with HDF5's default driver). Images appended after
+// the last flush may not have reached the operating system when the process dies.
+//
 // One writer is used from one thread at a time. Images must be appended in index order.
 #include <cstdint>
 #include <memory>
@@ -64,7 +71,8 @@ class DatasetWriter {
   /// or a string too long or not printable ASCII) or all images are written, before writing
   /// anything; IoError if HDF5 fails (the image is then not counted and may be appended again).
   void append(const Sample& sample);
-  /// Records num_written and flushes the file to the operating system.
+  /// Writes the labels kept in memory, records num_written and flushes the file to the operating
+  /// system (which is asked to start writing it to disk).
   void flush();
   /// Sets complete = 1, closes and syncs the file and renames it to the final path. Throws
   /// ConfigError unless all num_images images are written, IoError if writing or renaming fails
