@@ -65,7 +65,9 @@ void expect_same_data(const std::string& a_path, const std::string& b_path) {
         ASSERT_EQ(0, std::memcmp(x.data(), y.data(), sizeof(float) * x.size()))
             << band.name << " " << dataset_plane_name(p) << " image " << i;
       }
-      if (s.planes.mask) ASSERT_TRUE((a.read_mask(band.name, i) == b.read_mask(band.name, i)).all());
+      if (s.planes.mask) {
+        ASSERT_TRUE((a.read_mask(band.name, i) == b.read_mask(band.name, i)).all());
+      }
     }
   for (const LabelColumn& c : s.labels) {
     const LabelData x = a.read_label(c.name), y = b.read_label(c.name);

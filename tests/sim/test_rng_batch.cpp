@@ -52,9 +52,11 @@ std::pair<double, int> poisson_chi2(const std::vector<double>& x, double lambda)
 }
 
 // The documented algorithm of sample_poisson_inplace, scalar and in plain IEEE arithmetic (this
-// file is not compiled with -ffast-math): rounds in which every open element takes one pair,
-// inversion below 10, PTRS (Hoermann 1993) with the exact acceptance test from 10 on.
+// file is not compiled with -ffast-math): one UniformLanes seeded from the Rng, rounds in which
+// every open element takes one pair of its stream (one value at a time), inversion below 10,
+// PTRS (Hoermann 1993) with the exact acceptance test from 10 on.
 std::vector<double> reference_batch(Rng& rng, std::vector<double> x) {
+  lensforge::UniformLanes lanes(rng);
   std::vector<std::size_t> open(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) open[i] = i;
   bool first = true;
@@ -62,7 +64,8 @@ std::vector<double> reference_batch(Rng& rng, std::vector<double> x) {
     std::vector<std::size_t> rejected;
     for (std::size_t i : open) {
       const double lam = x[i];
-      const double u = rng.uniform() - 0.5, v = rng.uniform();
+      const double u = lanes.uniform() - 0.5;
+      const double v = lanes.uniform();
       if (first && !(lam >= 10.0)) {
         double k = 0.0;
         if (lam > 0.0) {  // inversion of u + 0.5
@@ -143,7 +146,7 @@ TEST(RngBatch, PoissonEqualsTheScalarReferenceAlgorithm) {
   EXPECT_EQ(batch[5], 0.0);
   EXPECT_EQ(batch[6], 0.0);
   EXPECT_EQ(batch[7], 0.0);
-  EXPECT_EQ(a.next(), b.next());  // the same number of draws
+  EXPECT_EQ(a.next(), b.next());  // both took the four seeding draws of one UniformLanes
 }
 
 TEST(RngBatch, PoissonIsDeterministicPerElementMeanAndBatchSize) {
@@ -199,17 +202,25 @@ TEST(RngBatch, NormalMomentsAndTails) {
 }
 
 TEST(RngBatch, NormalIsDeterministicAndChunkable) {
-  std::vector<double> whole(1001), chunked(1001), longer(1002);
-  Rng a(2, 3), b(2, 3), c(2, 3);
+  std::vector<double> whole(1001), chunked(1001), longer(1002), two_calls(1001);
+  Rng a(2, 3), b(2, 3), c(2, 3), e(2, 3);
   lensforge::fill_standard_normal(a, whole.data(), whole.size());
   // An odd n drops the last sine: the first 1001 of 1002 are the same values.
   lensforge::fill_standard_normal(b, longer.data(), 1002);
   for (std::size_t i = 0; i < 1001; ++i) ASSERT_EQ(whole[i], longer[i]) << i;
-  // Even-sized pieces draw like one call.
-  lensforge::fill_standard_normal(c, chunked.data(), 2);
-  lensforge::fill_standard_normal(c, chunked.data() + 2, 600);
-  lensforge::fill_standard_normal(c, chunked.data() + 602, 399);
+  // Even-sized pieces from one UniformLanes draw like one call; the Rng overload is one
+  // UniformLanes per call, seeded by four draws.
+  lensforge::UniformLanes lanes(c);
+  lensforge::fill_standard_normal(lanes, chunked.data(), 2);
+  lensforge::fill_standard_normal(lanes, chunked.data() + 2, 600);
+  lensforge::fill_standard_normal(lanes, chunked.data() + 602, 399);
   for (std::size_t i = 0; i < 1001; ++i) ASSERT_EQ(whole[i], chunked[i]) << i;
+  EXPECT_EQ(a.next(), c.next());
+  // Two calls on the Rng seed two generators: the second piece takes other values.
+  lensforge::fill_standard_normal(e, two_calls.data(), 2);
+  lensforge::fill_standard_normal(e, two_calls.data() + 2, 999);
+  EXPECT_EQ(two_calls[0], whole[0]);
+  EXPECT_NE(two_calls[2], whole[2]);
   // n = 0 draws nothing, n = 1 gives one finite value.
   Rng r(4, 4), untouched(4, 4);
   lensforge::fill_standard_normal(r, nullptr, 0);

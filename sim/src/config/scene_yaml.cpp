@@ -17,6 +17,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "lensforge/sim/core/error.hpp"
+#include "yaml_map.hpp"
 
 namespace lensforge {
 namespace {
@@ -27,69 +28,13 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string child_path(const std::string& parent, const std::string& key) {
-  return parent.empty() ? key : parent + "." + key;
-}
-
-/// What a node holds, for "found ..." in messages.
-std::string describe(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a map";
-    default: return "nothing";
-  }
-}
-
-/// Builds located error messages: "FILE:LINE: text".
-class Context {
- public:
-  explicit Context(std::string file) : file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& text) const {
-    const YAML::Mark m = at.Mark();
-    if (m.is_null()) throw ConfigError(file_ + ": " + text);
-    throw ConfigError(fmt::format("{}:{}: {}", file_, m.line + 1, text));
-  }
-  [[noreturn]] void fail_at_line(int line0, const std::string& text) const {
-    throw ConfigError(fmt::format("{}:{}: {}", file_, line0 + 1, text));
-  }
-
- private:
-  std::string file_;
-};
-
-// ---- scalar readers ---------------------------------------------------------------------------
-
-double read_number(const Context& ctx, const YAML::Node& n, const std::string& path) {
-  if (!n.IsScalar()) ctx.fail(n, fmt::format("{}: expected a number, found {}", path, describe(n)));
-  if (n.Tag() == "!")  // a quoted scalar: a string, even if it looks like a number
-    ctx.fail(n, fmt::format("{}: expected a number, found the string '{}' (remove the quotes)", path, n.Scalar()));
-  double v = 0.0;
-  if (!YAML::convert<double>::decode(n, v))
-    ctx.fail(n, fmt::format("{}: expected a number, found {}", path, describe(n)));
-  if (!std::isfinite(v)) ctx.fail(n, fmt::format("{}: expected a finite number, found {}", path, describe(n)));
-  return v;
-}
-
-int read_integer(const Context& ctx, const YAML::Node& n, const std::string& path) {
-  const double v = read_number(ctx, n, path);
-  if (v != std::floor(v) || std::fabs(v) > 1e9)
-    ctx.fail(n, fmt::format("{}: expected an integer, found {}", path, describe(n)));
-  return static_cast<int>(v);
-}
-
-bool read_bool(const Context& ctx, const YAML::Node& n, const std::string& path) {
-  bool b = false;
-  if (!n.IsScalar() || n.Tag() == "!" || !YAML::convert<bool>::decode(n, b))
-    ctx.fail(n, fmt::format("{}: expected true or false, found {}", path, describe(n)));
-  return b;
-}
-
-std::string read_string(const Context& ctx, const YAML::Node& n, const std::string& path) {
-  if (!n.IsScalar()) ctx.fail(n, fmt::format("{}: expected a text value, found {}", path, describe(n)));
-  return n.Scalar();
-}
+using yamlmap::child_path;
+using yamlmap::Context;
+using yamlmap::describe;
+using yamlmap::read_bool;
+using yamlmap::read_integer;
+using yamlmap::read_number;
+using yamlmap::read_string;
 
 // ---- maps -------------------------------------------------------------------------------------
 

@@ -22,11 +22,13 @@ inline constexpr std::uint16_t kEmptyBits = MaskBit::DEAD | MaskBit::BAD_COLUMN;
 /// values, in the same order, as one fill_standard_normal(rng, out, n).
 template <class F>
 void for_each_normal_chunk(Rng& rng, std::size_t n, F&& f) {
-  constexpr std::size_t kChunk = 512;  // even, so the chunks draw as one call
+  if (n == 0) return;
+  constexpr std::size_t kChunk = 512;  // even, so the chunks of one UniformLanes draw as one call
+  UniformLanes lanes(rng);
   double z[kChunk];
   for (std::size_t start = 0; start < n; start += kChunk) {
     const std::size_t m = std::min(kChunk, n - start);
-    fill_standard_normal(rng, z, m);
+    fill_standard_normal(lanes, z, m);
     f(start, static_cast<const double*>(z), m);
   }
 }

@@ -114,10 +114,16 @@ GenerateStats generate_dataset(const GeneratorConfig& config, const GenerateOpti
   std::uint64_t next = first + stats.resumed_from;
   double write_seconds = 0.0;
   tbb::task_arena arena(threads);
+  // At most `tokens` samples are in flight (bounding memory to a few per thread). They live in
+  // slots owned here, indexed by image % tokens, and only indices travel through the pipeline:
+  // if a stage throws, TBB cancels the pipeline without destroying items in flight, so owning
+  // them here is what frees them. Slot i % tokens is free when image i enters, because image
+  // i - tokens has left the in-order writing stage before its token was reused.
+  const std::size_t tokens = std::size_t(4 * threads);
+  std::vector<Sample> slots(tokens);
   arena.execute([&] {
-    // Tokens bound the samples in flight (and so the memory) to a few per thread.
     tbb::parallel_pipeline(
-        std::size_t(4 * threads),
+        tokens,
         tbb::make_filter<void, std::uint64_t>(tbb::filter_mode::serial_in_order,
                                               [&](tbb::flow_control& fc) -> std::uint64_t {
                                                 if (next >= last) {
@@ -126,12 +132,15 @@ GenerateStats generate_dataset(const GeneratorConfig& config, const GenerateOpti
                                                 }
                                                 return next++;
                                               }) &
-            tbb::make_filter<std::uint64_t, Sample>(
-                tbb::filter_mode::parallel,
-                [&](std::uint64_t i) {
-                  return dataset_sample(schema, make_sample(config, observer, options.seed, i), noise);
-                }) &
-            tbb::make_filter<Sample, void>(tbb::filter_mode::serial_in_order, [&](const Sample& s) {
+            tbb::make_filter<std::uint64_t, std::uint64_t>(tbb::filter_mode::parallel,
+                                                           [&](std::uint64_t i) {
+                                                             slots[i % tokens] = dataset_sample(
+                                                                 schema, make_sample(config, observer, options.seed, i),
+                                                                 noise);
+                                                             return i;
+                                                           }) &
+            tbb::make_filter<std::uint64_t, void>(tbb::filter_mode::serial_in_order, [&](std::uint64_t i) {
+              Sample s = std::move(slots[i % tokens]);
               const auto w0 = std::chrono::steady_clock::now();
               writer.append(s);
               write_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();

@@ -14,13 +14,13 @@
 
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/survey/survey_preset.hpp"
-#include "yaml_map.hpp"
+#include "../config/yaml_map.hpp"
 
 namespace lensforge {
 
 namespace fs = std::filesystem;
-using popyaml::Context;
-using popyaml::Map;
+using yamlmap::Context;
+using yamlmap::Map;
 
 std::size_t GeneratorConfig::band_index(const std::string& name) const {
   for (std::size_t k = 0; k < bands.size(); ++k)
@@ -105,7 +105,7 @@ class Parser {
     if (const auto* e = root.find("cosmology")) read_cosmology(e->value);
     if (const auto* e = root.find("catalogs")) read_catalogs(e->value);
     if (const auto* e = root.find("class_block")) {
-      cfg_.class_block = popyaml::read_integer(ctx_, e->value, "class_block");
+      cfg_.class_block = yamlmap::read_integer(ctx_, e->value, "class_block");
       if (cfg_.class_block < 1 || cfg_.class_block > 1000000)
         ctx_.fail(e->value, fmt::format("class_block = {}: must be in [1, 1000000]", cfg_.class_block));
     }
@@ -140,7 +140,7 @@ class Parser {
     const auto preset_name = m.optional_string("preset");
     SurveyPreset preset;
     if (const auto* f = m.find("file")) {
-      const std::string file = resolve(popyaml::read_string(ctx_, f->value, m.child("file")));
+      const std::string file = resolve(yamlmap::read_string(ctx_, f->value, m.child("file")));
       std::vector<SurveyPreset> presets;
       try {
         presets = load_survey_file(file);
@@ -175,10 +175,10 @@ class Parser {
     if (const auto* b = m.find("bands")) {
       if (!b->value.IsSequence() || b->value.size() == 0)
         ctx_.fail(b->value, fmt::format("survey.bands: expected a list of band names, found {}",
-                                        popyaml::describe(b->value)));
+                                        yamlmap::describe(b->value)));
       for (std::size_t k = 0; k < b->value.size(); ++k) {
         const std::string path = fmt::format("survey.bands[{}]", k);
-        const std::string name = popyaml::read_string(ctx_, b->value[k], path);
+        const std::string name = yamlmap::read_string(ctx_, b->value[k], path);
         for (const auto& have : cfg_.bands)
           if (have.name == name) ctx_.fail(b->value[k], fmt::format("{}: band '{}' listed twice", path, name));
         cfg_.bands.push_back(located(b->value[k], path, [&] { return preset.band(name); }));
@@ -189,7 +189,7 @@ class Parser {
 
     if (const auto* s = m.find("image_size")) {
       auto set_size = [&](Band& band, const YAML::Node& v, const std::string& path) {
-        const int size = popyaml::read_integer(ctx_, v, path);
+        const int size = yamlmap::read_integer(ctx_, v, path);
         band.nx = band.ny = size;
         if (auto e = band.validate(); !e.empty()) ctx_.fail(v, fmt::format("{} = {}: {}", path, size, e));
       };
@@ -215,7 +215,7 @@ class Parser {
     o.noise = m.optional_bool("noise").value_or(o.noise);
     o.artefacts = m.optional_bool("artefacts").value_or(o.artefacts);
     if (const auto* u = m.find("unit")) {
-      const std::string unit = popyaml::read_string(ctx_, u->value, m.child("unit"));
+      const std::string unit = yamlmap::read_string(ctx_, u->value, m.child("unit"));
       if (unit == "e-/s")
         o.noise_options.unit = OutputUnit::ELECTRONS_PER_S;
       else if (unit == "ADU")
@@ -246,7 +246,7 @@ class Parser {
   void read_catalogs(const YAML::Node& n) {
     const Map m(ctx_, n, "catalogs", "a map {name: path/to/catalog.csv}");
     for (const auto& e : m.entries()) {
-      const std::string file = resolve(popyaml::read_string(ctx_, e.value, m.child(e.key)));
+      const std::string file = resolve(yamlmap::read_string(ctx_, e.value, m.child(e.key)));
       try {
         cfg_.catalogs.push_back(load_catalog_csv(file, e.key));
       } catch (const IoError& err) {
@@ -264,7 +264,7 @@ class Parser {
                  "criterion key");
     LensCriterion& c = cfg_.criterion;
     if (const auto* b = m.find("band")) {
-      c.band = popyaml::read_string(ctx_, b->value, m.child("band"));
+      c.band = yamlmap::read_string(ctx_, b->value, m.child("band"));
       located(b->value, m.child("band"), [&] { return cfg_.band_index(c.band); });
     }
     c.k_sigma = m.optional_number("k_sigma").value_or(c.k_sigma);
@@ -275,7 +275,7 @@ class Parser {
     c.min_region_pixels = m.optional_integer("min_region_pixels").value_or(c.min_region_pixels);
     c.max_attempts = m.optional_integer("max_attempts").value_or(c.max_attempts);
     if (const auto* f = m.find("on_failure")) {
-      const std::string v = popyaml::read_string(ctx_, f->value, m.child("on_failure"));
+      const std::string v = yamlmap::read_string(ctx_, f->value, m.child("on_failure"));
       if (v == "redraw")
         c.on_failure = CriterionFailure::REDRAW;
       else if (v == "relabel")
@@ -308,13 +308,13 @@ class Parser {
   // ---- distributions --------------------------------------------------------------------------
 
   Distribution distribution(const YAML::Node& n, const std::string& path) const {
-    if (n.IsScalar()) return FixedValue{popyaml::read_number(ctx_, n, path)};
+    if (n.IsScalar()) return FixedValue{yamlmap::read_number(ctx_, n, path)};
     const Map m(ctx_, n, path, "a number or a distribution {dist: uniform, min: ..., max: ...}");
     const auto& d = m.require("dist", "a distribution names its kind: dist: fixed | uniform | normal | "
                                       "truncated_normal | lognormal | power_law | choice | catalog");
-    const std::string kind = popyaml::read_string(ctx_, d.value, m.child("dist"));
+    const std::string kind = yamlmap::read_string(ctx_, d.value, m.child("dist"));
     auto num = [&](const char* key) {
-      return popyaml::read_number(ctx_, m.require(key, fmt::format("{} needs it", kind)).value, m.child(key));
+      return yamlmap::read_number(ctx_, m.require(key, fmt::format("{} needs it", kind)).value, m.child(key));
     };
     Distribution out;
     if (kind == "fixed") {
@@ -352,7 +352,7 @@ class Parser {
     } else if (kind == "catalog") {
       m.allow_only({"dist", "catalog", "column"}, "key of a catalog column");
       const auto& ce = m.require("catalog", "name one of the config's catalogs");
-      const std::string cat = popyaml::read_string(ctx_, ce.value, m.child("catalog"));
+      const std::string cat = yamlmap::read_string(ctx_, ce.value, m.child("catalog"));
       std::vector<std::string> names;
       for (const auto& c : cfg_.catalogs) names.push_back(c.name);
       const auto it = std::find(names.begin(), names.end(), cat);
@@ -361,7 +361,7 @@ class Parser {
                                         names.empty() ? "none (declare them under catalogs:)" : fmt::format("{}", fmt::join(names, ", "))));
       const std::size_t ci = std::size_t(it - names.begin());
       const auto& co = m.require("column", "name a column of the catalog");
-      const std::string col = popyaml::read_string(ctx_, co.value, m.child("column"));
+      const std::string col = yamlmap::read_string(ctx_, co.value, m.child("column"));
       const auto k = cfg_.catalogs[ci].column_index(col);
       if (!k)
         ctx_.fail(co.value, fmt::format("{}: catalog '{}' has no column '{}'; columns: {}", m.child("column"), cat, col,
@@ -377,9 +377,9 @@ class Parser {
   }
 
   std::vector<double> numbers(const YAML::Node& n, const std::string& path) const {
-    if (!n.IsSequence()) ctx_.fail(n, fmt::format("{}: expected a list of numbers, found {}", path, popyaml::describe(n)));
+    if (!n.IsSequence()) ctx_.fail(n, fmt::format("{}: expected a list of numbers, found {}", path, yamlmap::describe(n)));
     std::vector<double> v;
-    for (std::size_t k = 0; k < n.size(); ++k) v.push_back(popyaml::read_number(ctx_, n[k], fmt::format("{}[{}]", path, k)));
+    for (std::size_t k = 0; k < n.size(); ++k) v.push_back(yamlmap::read_number(ctx_, n[k], fmt::format("{}[{}]", path, k)));
     return v;
   }
 
@@ -476,7 +476,7 @@ class Parser {
     } else {
       const auto& mag = m.require("magnitude", rule);
       if (const auto* r = m.find("reference_band")) {
-        const std::string name = popyaml::read_string(ctx_, r->value, m.child("reference_band"));
+        const std::string name = yamlmap::read_string(ctx_, r->value, m.child("reference_band"));
         p.reference = located(r->value, m.child("reference_band"), [&] { return cfg_.band_index(name); });
       }
       p.terms[p.reference] = distribution(mag.value, m.child("magnitude"));
@@ -494,7 +494,7 @@ class Parser {
     if (const auto* l = m.find("lensed_magnitude")) {
       if (!lensed_allowed)
         ctx_.fail(l->key_node, fmt::format("{}: only lensed sources have lensed magnitudes", m.child("lensed_magnitude")));
-      p.lensed = popyaml::read_bool(ctx_, l->value, m.child("lensed_magnitude"));
+      p.lensed = yamlmap::read_bool(ctx_, l->value, m.child("lensed_magnitude"));
     }
     return p;
   }
@@ -559,7 +559,7 @@ class Parser {
     mass.allow_only({"profile", "theta_E", "sigma_v", "gamma", "e1", "e2", "q", "phi", "center_x", "center_y", "nfw"},
                     "mass parameter");
     const auto& pe = mass.require("profile", "SIE or EPL");
-    const std::string profile = popyaml::read_string(ctx_, pe.value, mass.child("profile"));
+    const std::string profile = yamlmap::read_string(ctx_, pe.value, mass.child("profile"));
     if (profile == "SIE")
       d.mass.profile = MassSpec::Profile::SIE;
     else if (profile == "EPL")
@@ -644,7 +644,7 @@ class Parser {
     m.allow_only(allowed, fmt::format("component of class {}", class_name(kind)));
 
     const auto& fe = m.require("fraction", "the share of the dataset in this class, [0, 1]");
-    c.fraction = popyaml::read_number(ctx_, fe.value, m.child("fraction"));
+    c.fraction = yamlmap::read_number(ctx_, fe.value, m.child("fraction"));
     if (!(c.fraction >= 0.0 && c.fraction <= 1.0))
       ctx_.fail(fe.value, fmt::format("{}.fraction = {}: must be in [0, 1]", path, c.fraction));
 
@@ -659,7 +659,7 @@ class Parser {
         sm.allow_only({"profile", "theta_E_ratio", "e1", "e2", "q", "phi"}, "source_mass parameter");
         SourceMassSpec s;
         const auto& pe = sm.require("profile", "SIS or SIE");
-        const std::string profile = popyaml::read_string(ctx_, pe.value, sm.child("profile"));
+        const std::string profile = yamlmap::read_string(ctx_, pe.value, sm.child("profile"));
         if (profile == "SIS")
           s.profile = SourceMassSpec::Profile::SIS;
         else if (profile == "SIE")
@@ -748,7 +748,7 @@ GeneratorConfig parse_generator_config(const std::string& yaml_text, const std::
   GeneratorConfig cfg;
   cfg.path = source_name;
   cfg.yaml_text = yaml_text;
-  Parser(ctx, cfg, base_dir, configs_dir).parse(popyaml::load_document(ctx, yaml_text));
+  Parser(ctx, cfg, base_dir, configs_dir).parse(yamlmap::load_document(ctx, yaml_text));
   return cfg;
 }
 

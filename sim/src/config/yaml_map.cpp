@@ -7,7 +7,7 @@
 
 #include "lensforge/sim/core/error.hpp"
 
-namespace lensforge::popyaml {
+namespace lensforge::yamlmap {
 
 std::string describe(const YAML::Node& n) {
   switch (n.Type()) {
@@ -145,4 +145,4 @@ YAML::Node load_document(const Context& ctx, const std::string& text) {
   return docs.front();
 }
 
-}  // namespace lensforge::popyaml
+}  // namespace lensforge::yamlmap

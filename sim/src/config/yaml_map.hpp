@@ -1,5 +1,5 @@
 #pragma once
-// Internal: reading YAML with located errors for the population configs. Every error is one
+// Internal: reading YAML with located errors (scene files, population configs). Every error is one
 // ConfigError "FILE:LINE: key.path: what was found; what is allowed".
 #include <optional>
 #include <string>
@@ -7,7 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-namespace lensforge::popyaml {
+namespace lensforge::yamlmap {
 
 /// What a node holds, for "found ..." in messages.
 std::string describe(const YAML::Node& n);
@@ -76,4 +76,4 @@ class Map {
 /// Parses one YAML document; syntax errors and multiple documents are located ConfigErrors.
 YAML::Node load_document(const Context& ctx, const std::string& text);
 
-}  // namespace lensforge::popyaml
+}  // namespace lensforge::yamlmap
