@@ -61,7 +61,9 @@ struct Op {
 std::vector<Op> random_ops(std::mt19937& gen, int count) {
   std::vector<Op> ops;
   haddr_t end = 0;
-  auto uniform = [&](std::uint64_t lo, std::uint64_t hi) { return std::uniform_int_distribution<std::uint64_t>(lo, hi)(gen); };
+  auto uniform = [&](std::uint64_t lo, std::uint64_t hi) {
+    return std::uniform_int_distribution<std::uint64_t>(lo, hi)(gen);
+  };
   for (int k = 0; k < count; ++k) {
     const std::uint64_t pick = uniform(0, 99);
     if (pick < 50 || k % 150 == 75) {

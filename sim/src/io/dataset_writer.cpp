@@ -189,7 +189,8 @@ struct DatasetWriter::Impl {
       const BandSchema& b = schema.bands[k];
       const hsize_t ny = hsize_t(b.ny), nx = hsize_t(b.nx);
       for (DatasetPlane p : kFloatPlanes)
-        if (schema.has_plane(p)) add_image_set({Kind::PLANE, k, p, plane_path(p, b.name), {}, H5T_NATIVE_FLOAT, ny, nx});
+        if (schema.has_plane(p))
+          add_image_set({Kind::PLANE, k, p, plane_path(p, b.name), {}, H5T_NATIVE_FLOAT, ny, nx});
       if (schema.planes.mask)
         add_image_set({Kind::MASK, k, DatasetPlane::IMAGE, mask_path(b.name), {}, H5T_NATIVE_UINT16, ny, nx});
     }
@@ -201,8 +202,14 @@ struct DatasetWriter::Impl {
       set.ds = open_label(label_path(col.name));
       // The numeric memory types equal the file types (little-endian); HDF5 converts on big-endian hosts.
       switch (col.type) {
-        case LabelType::FLOAT64: set.mem_type = H5T_NATIVE_DOUBLE; set.size = sizeof(double); break;
-        case LabelType::INT64: set.mem_type = H5T_NATIVE_INT64; set.size = sizeof(std::int64_t); break;
+        case LabelType::FLOAT64:
+          set.mem_type = H5T_NATIVE_DOUBLE;
+          set.size = sizeof(double);
+          break;
+        case LabelType::INT64:
+          set.mem_type = H5T_NATIVE_INT64;
+          set.size = sizeof(std::int64_t);
+          break;
         case LabelType::STRING:
           set.string_type = label_memory_type(ctx, col);
           set.mem_type = set.string_type.get();

@@ -330,7 +330,8 @@ H5FD_t* open_file(const char* name, unsigned flags, hid_t fapl, haddr_t maxaddr)
   s->runs[1].data = s->memory + kWriteBufferBytes;
   s->fd = fd;
   // Refused by some file systems (then -1: the page cache only).
-  if ((flags & H5F_ACC_RDWR) && (!config || config->direct_io)) s->direct_fd = ::open(name, O_RDWR | O_DIRECT | O_CLOEXEC);
+  if ((flags & H5F_ACC_RDWR) && (!config || config->direct_io))
+    s->direct_fd = ::open(name, O_RDWR | O_DIRECT | O_CLOEXEC);
   s->device = sb.st_dev;
   s->inode = sb.st_ino;
   s->eof = haddr_t(sb.st_size);
@@ -342,7 +343,8 @@ herr_t close_file(H5FD_t* file) {
   State* s = &state(file);
   herr_t status = drain(*s);
   if (s->direct_fd >= 0) ::close(s->direct_fd);
-  if (::close(s->fd) < 0 && status >= 0) status = fail_errno(__func__, H5E_CANTCLOSEFILE, "unable to close file", errno);
+  if (::close(s->fd) < 0 && status >= 0)
+    status = fail_errno(__func__, H5E_CANTCLOSEFILE, "unable to close file", errno);
   free_state(s);
   std::free(file);
   return status;

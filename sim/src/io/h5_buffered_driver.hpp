@@ -9,14 +9,15 @@
 // MiB-sized ones: more than half the cost of writing a data set. So the whole pages of each run of
 // consecutive writes of at least 1 MiB (a full buffer, or what a flush finds) are written with
 // O_DIRECT from a second thread while HDF5 fills the other buffer: the device copies them without
-// the page cache and the writing thread does not wait. The rest (the bytes around those pages,
+// the page cache, and the writing thread need not wait. The rest (the bytes around those pages,
 // shorter runs: HDF5's metadata, label chunks) goes through the page cache. Where the file system
 // refuses O_DIRECT (at open, or a write fails with EINVAL) everything does. Each flush (H5Fflush)
 // also starts the kernel's write-back of the page cache to disk without waiting for it.
 //
 // The file is byte for byte what sec2 writes (the same driver features, so the same allocation,
-// and no driver information in the superblock), and sec2 reads it. Writes reach the file in the
-// order HDF5 made them; a read, flush, truncate or close first completes every earlier write.
+// and no driver information in the superblock), and sec2 reads it. Overlapping writes reach the
+// file in the order HDF5 made them, a read sees every earlier write, and a flush, truncate or
+// close returns once every earlier write is in the file.
 #include <cstddef>
 
 #include "hdf5_handle.hpp"
