@@ -3,6 +3,7 @@
 // compression option.
 //   bench_generate [--quick] [--configs DIR] [--out DIR]
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -72,7 +73,8 @@ int main(int argc, char** argv) {
   for (const Case& c : cases) {
     const GeneratorConfig config =
         load_generator_config(configs + "/populations/" + c.name + ".yaml", configs);
-    const std::string out = out_dir + "/bench_generate_" + c.name + ".h5";
+    // A per-process name: concurrent runs must not open (and truncate) each other's file.
+    const std::string out = out_dir + "/bench_generate_" + c.name + "_" + std::to_string(::getpid()) + ".h5";
     const std::size_t bands = config.bands.size();
     std::printf("%s (%zu bands, first %dx%d at %g\"/px, supersampling %d)   [%s]\n", c.name, bands,
                 config.bands.front().nx, config.bands.front().ny, config.bands.front().pixel_scale,
