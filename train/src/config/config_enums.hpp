@@ -2,7 +2,9 @@
 // Internal: the words that stand for the config's enumerations, shared by the reader and the writer
 // of training configs.
 #include <array>
+#include <cassert>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lensforge/train/model_card.hpp"
@@ -13,29 +15,36 @@ namespace lensforge::train {
 template <class E>
 struct EnumWord {
   E value;
-  const char* word;  ///< lower case, as written in configs
+  std::string_view word;  ///< lower case, as written in configs
 };
 
-inline constexpr std::array<EnumWord<BandGrid>, 2> kBandGridWords{{{BandGrid::FINEST, "finest"},
-                                                                   {BandGrid::NATIVE, "native"}}};
-inline constexpr std::array<EnumWord<Normalisation>, 3> kNormalisationWords{
-    {{Normalisation::NONE, "none"}, {Normalisation::MINMAX, "minmax"}, {Normalisation::PERCENTILE, "percentile"}}};
-inline constexpr std::array<EnumWord<Stretch>, 4> kStretchWords{
-    {{Stretch::LINEAR, "linear"}, {Stretch::ASINH, "asinh"}, {Stretch::SQRT, "sqrt"}, {Stretch::LOG, "log"}}};
-inline constexpr std::array<EnumWord<Architecture>, 2> kArchitectureWords{
+// The data specs' words come from specs.hpp (shared with the checkpoints' JSON).
+inline const std::array<EnumWord<BandGrid>, 2> kBandGridWords{
+    {{BandGrid::FINEST, band_grid_name(BandGrid::FINEST)}, {BandGrid::NATIVE, band_grid_name(BandGrid::NATIVE)}}};
+inline const std::array<EnumWord<Normalisation>, 3> kNormalisationWords{
+    {{Normalisation::NONE, normalisation_name(Normalisation::NONE)},
+     {Normalisation::MINMAX, normalisation_name(Normalisation::MINMAX)},
+     {Normalisation::PERCENTILE, normalisation_name(Normalisation::PERCENTILE)}}};
+inline const std::array<EnumWord<Stretch>, 4> kStretchWords{
+    {{Stretch::LINEAR, stretch_name(Stretch::LINEAR)},
+     {Stretch::ASINH, stretch_name(Stretch::ASINH)},
+     {Stretch::SQRT, stretch_name(Stretch::SQRT)},
+     {Stretch::LOG, stretch_name(Stretch::LOG)}}};
+inline const std::array<EnumWord<Architecture>, 2> kArchitectureWords{
     {{Architecture::CNN, "cnn"}, {Architecture::RESNET, "resnet"}}};
-inline constexpr std::array<EnumWord<OptimizerKind>, 2> kOptimizerWords{
+inline const std::array<EnumWord<OptimizerKind>, 2> kOptimizerWords{
     {{OptimizerKind::ADAM, "adam"}, {OptimizerKind::ADAMW, "adamw"}}};
-inline constexpr std::array<EnumWord<ScheduleKind>, 4> kScheduleWords{{{ScheduleKind::CONSTANT, "constant"},
-                                                                       {ScheduleKind::STEP, "step"},
-                                                                       {ScheduleKind::COSINE, "cosine"},
-                                                                       {ScheduleKind::PLATEAU, "plateau"}}};
+inline const std::array<EnumWord<ScheduleKind>, 4> kScheduleWords{{{ScheduleKind::CONSTANT, "constant"},
+                                                                   {ScheduleKind::STEP, "step"},
+                                                                   {ScheduleKind::COSINE, "cosine"},
+                                                                   {ScheduleKind::PLATEAU, "plateau"}}};
 
 template <class E, std::size_t N>
-const char* enum_word(const std::array<EnumWord<E>, N>& table, E value) {
+std::string enum_word(const std::array<EnumWord<E>, N>& table, E value) {
   for (const auto& w : table)
-    if (w.value == value) return w.word;
-  return "?";
+    if (w.value == value) return std::string(w.word);
+  assert(false && "enumeration value missing from its word table");
+  return {};
 }
 
 template <class E, std::size_t N>
