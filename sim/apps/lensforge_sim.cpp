@@ -112,6 +112,9 @@ CLI::App* add_generate(CLI::App& app, lensforge::GenerateCommandArgs& a) {
   cmd->add_flag("--shuffle", a.shuffle, "Byte-shuffle filter before deflate (with --gzip)");
   cmd->add_option("--configs", a.configs_dir,
                   "Folder holding surveys/*.yaml [default: $LENSFORGE_CONFIGS, else the folder above CONFIG's]");
+  cmd->add_option("--set", a.overrides,
+                  "KEY=VALUE: change one setting of CONFIG, e.g. --set classes.compound_arc.fraction=0 --set "
+                  "classes.lens.fraction=0.45 (value parsed as YAML; repeatable; stored in the file's config)");
   cmd->footer(
       "Output: /images/<band> float32 [N, H, W] per band, optional /noiseless, /source, /sigma, /masks, /kappa,\n"
       "/labels/<name> one column each (class, subtype, theta_E, ..., index), attributes with units, the config\n"

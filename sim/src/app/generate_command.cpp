@@ -87,7 +87,7 @@ int run_generate_command(const GenerateCommandArgs& a, std::ostream& out, std::o
     opt.writer.overwrite = a.overwrite;
     if (auto e = opt.validate(); !e.empty()) throw ConfigError(e);
     check_h5_output(a.output_path, !a.overwrite);
-    config = load_generator_config(a.config_path, resolve_configs_dir(a.configs_dir));
+    config = load_generator_config(a.config_path, resolve_configs_dir(a.configs_dir), a.overrides);
   } catch (const Error& e) {
     err << "lensforge-sim: error: " << e.what() << std::endl;
     return 2;

@@ -205,4 +205,58 @@ YAML::Node load_document(const Context& ctx, const std::string& text) {
   return docs.front();
 }
 
+void Override::fail(const Context& ctx, const std::string& what) const {
+  throw ConfigError(fmt::format("{}: override '{}': {}", ctx.file(), text, what));
+}
+
+Override parse_override(const Context& ctx, const std::string& text) {
+  Override o;
+  o.text = text;
+  const auto eq = text.find('=');
+  if (eq == std::string::npos) o.fail(ctx, "expected key=value, e.g. optim.learning_rate=3e-4 or stack.bands=[VIS,Y]");
+  std::string key = text.substr(0, eq);
+  const auto b = key.find_first_not_of(" \t");
+  key = b == std::string::npos ? std::string() : key.substr(b, key.find_last_not_of(" \t") - b + 1);
+  for (std::size_t pos = 0;;) {
+    const auto dot = key.find('.', pos);
+    o.path.push_back(key.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos));
+    if (o.path.back().empty())
+      o.fail(ctx, fmt::format("'{}' is not a key path (empty part); write e.g. optim.learning_rate", key));
+    if (dot == std::string::npos) break;
+    pos = dot + 1;
+  }
+  try {
+    o.value = YAML::Load(text.substr(eq + 1));
+  } catch (const YAML::ParserException& e) {
+    o.fail(ctx, fmt::format("the value is not valid YAML: {} (quote text holding YAML syntax: key='a: b')", e.msg));
+  }
+  o.remove = !o.value.IsDefined() || o.value.IsNull();
+  return o;
+}
+
+void apply_override(Context& ctx, YAML::Node& root, const Override& o) {
+  YAML::Node cur;
+  cur.reset(root);
+  std::string walked;
+  for (std::size_t i = 0; i + 1 < o.path.size(); ++i) {
+    walked = child_path(walked, o.path[i]);
+    YAML::Node child = cur[o.path[i]];
+    if (!child.IsDefined() || child.IsNull()) {
+      if (o.remove) return;  // nothing there to remove
+      cur[o.path[i]] = YAML::Node(YAML::NodeType::Map);
+      child.reset(cur[o.path[i]]);
+    } else if (!child.IsMap()) {
+      ctx.fail(child, fmt::format("{}: is {} here, so {} cannot be set; override {} itself", walked, describe(child),
+                                  fmt::join(o.path, "."), walked));
+    }
+    cur.reset(child);
+  }
+  if (o.remove) {
+    cur.remove(o.path.back());
+    return;
+  }
+  cur[o.path.back()] = o.value;
+  ctx.add_origin(o.value, fmt::format("override '{}'", o.text));
+}
+
 }  // namespace lensforge::yamlmap

@@ -93,4 +93,24 @@ class Map {
 /// Parses one YAML document; syntax errors and multiple documents are located ConfigErrors.
 YAML::Node load_document(const Context& ctx, const std::string& text);
 
+/// A command-line override "a.b.c=value" of a config: the key path and the value parsed as YAML
+/// ("stack.bands=[VIS,Y]" gives a sequence). An empty or null value removes the key.
+struct Override {
+  std::string text;                ///< as given
+  std::vector<std::string> path;   ///< {"a", "b", "c"}, no part empty
+  YAML::Node value;
+  bool remove = false;
+  /// "FILE: override 'TEXT': what" as a ConfigError.
+  [[noreturn]] void fail(const Context& ctx, const std::string& what) const;
+};
+
+/// Parses an override; ConfigError naming it for a missing '=', an empty key part or a value that
+/// is not YAML.
+Override parse_override(const Context& ctx, const std::string& text);
+
+/// Sets root[a][b][c] = value (creating maps as needed) or removes it, and registers the value with
+/// `ctx` as given by the override, so later errors about it name the override instead of a line.
+/// ConfigError when a part of the path holds a value rather than a map.
+void apply_override(Context& ctx, YAML::Node& root, const Override& o);
+
 }  // namespace lensforge::yamlmap

@@ -743,16 +743,26 @@ class Parser {
 }  // namespace
 
 GeneratorConfig parse_generator_config(const std::string& yaml_text, const std::string& source_name,
-                                       const std::string& base_dir, const std::string& configs_dir) {
-  const Context ctx(source_name);
+                                       const std::string& base_dir, const std::string& configs_dir,
+                                       const std::vector<std::string>& overrides) {
+  Context ctx(source_name);
   GeneratorConfig cfg;
   cfg.path = source_name;
   cfg.yaml_text = yaml_text;
-  Parser(ctx, cfg, base_dir, configs_dir).parse(yamlmap::load_document(ctx, yaml_text));
+  YAML::Node root = yamlmap::load_document(ctx, yaml_text);
+  if (!overrides.empty()) {
+    for (const auto& text : overrides) yamlmap::apply_override(ctx, root, yamlmap::parse_override(ctx, text));
+    // The effective config is what the run stores (and what --resume and merge compare).
+    YAML::Emitter emitted;
+    emitted << root;
+    cfg.yaml_text = fmt::format("# {} with {}\n{}\n", source_name, fmt::join(overrides, " "), emitted.c_str());
+  }
+  Parser(ctx, cfg, base_dir, configs_dir).parse(root);
   return cfg;
 }
 
-GeneratorConfig load_generator_config(const std::string& path, const std::string& configs_dir) {
+GeneratorConfig load_generator_config(const std::string& path, const std::string& configs_dir,
+                                      const std::vector<std::string>& overrides) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) throw IoError(fmt::format("generator config '{}' is a folder", path));
   std::ifstream in(path, std::ios::binary);
@@ -762,7 +772,7 @@ GeneratorConfig load_generator_config(const std::string& path, const std::string
   if (in.bad()) throw IoError(fmt::format("cannot read generator config '{}'", path));
   const fs::path dir = fs::absolute(fs::path(path)).parent_path();
   const std::string configs = configs_dir.empty() ? dir.parent_path().string() : configs_dir;
-  return parse_generator_config(text.str(), path, dir.string(), configs);
+  return parse_generator_config(text.str(), path, dir.string(), configs, overrides);
 }
 
 }  // namespace lensforge

@@ -22,6 +22,7 @@ struct GenerateCommandArgs {
   /// --configs: folder with surveys/; default $LENSFORGE_CONFIGS, else the folder above the
   /// config's own (configs/populations/x.yaml -> configs/)
   std::string configs_dir;
+  std::vector<std::string> overrides;  ///< --set KEY=VALUE, applied to the config in order
 };
 
 /// Runs the generator; progress to `err` (a bar on a terminal, log lines otherwise), the summary

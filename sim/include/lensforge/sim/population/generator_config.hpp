@@ -102,11 +102,16 @@ struct GeneratorConfig {
 /// Reads a generator config. `configs_dir` is where survey presets are looked up
 /// (<configs_dir>/surveys/*.yaml); empty: the folder above the config's own folder
 /// (configs/populations/x.yaml -> configs/). Relative paths in the file are relative to its folder.
-GeneratorConfig load_generator_config(const std::string& path, const std::string& configs_dir = "");
+/// `overrides` ("classes.lens.fraction=0.45", value parsed as YAML; an empty value removes the key)
+/// are applied in order before parsing; errors about a value they set name the override, and
+/// yaml_text is then the effective config (re-emitted, comments dropped) so the run stores it.
+GeneratorConfig load_generator_config(const std::string& path, const std::string& configs_dir = "",
+                                      const std::vector<std::string>& overrides = {});
 
 /// Parses config text; `source_name` stands for the file in messages, `base_dir` resolves its
 /// relative paths, `configs_dir` as for load_generator_config (required here when survey.preset is used).
 GeneratorConfig parse_generator_config(const std::string& yaml_text, const std::string& source_name,
-                                       const std::string& base_dir, const std::string& configs_dir);
+                                       const std::string& base_dir, const std::string& configs_dir,
+                                       const std::vector<std::string>& overrides = {});
 
 }  // namespace lensforge
