@@ -33,46 +33,24 @@ using torch_impl::LensNet;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::int64_t kOnlineScalingExamples = 1000;
 
 /// Tag of the dropout generator's stream under the run seed.
 constexpr std::uint64_t kDropoutStream = 0x64726f706f7574ULL;  // "dropout"
-
-/// The first `size` examples of another source (DataSpec::size for files).
-class FirstExamples final : public ExampleSource {
- public:
-  FirstExamples(std::shared_ptr<const ExampleSource> inner, std::int64_t size) : inner_(std::move(inner)), size_(size) {}
-  std::int64_t size() const override { return size_; }
-  const std::vector<BandSchema>& bands() const override { return inner_->bands(); }
-  const std::vector<std::string>& columns() const override { return inner_->columns(); }
-  bool fresh_per_epoch() const override { return false; }
-  RawExample get(std::int64_t index) const override {
-    if (index < 0 || index >= size_) {
-      throw ConfigError(fmt::format("example {} out of range [0, {}) of {}", index, size_, describe()));
-    }
-    return inner_->get(index);
-  }
-  std::string describe() const override { return fmt::format("first {} of {}", size_, inner_->describe()); }
-
- private:
-  std::shared_ptr<const ExampleSource> inner_;
-  std::int64_t size_;
-};
 
 std::shared_ptr<const ExampleSource> open_source(const DataSpec& data, const TrainConfig& config, bool training,
                                                  const char* split) {
   SourceOptions options;
   options.bands = config.stack.bands;
-  options.columns = {"class"};
-  for (const auto& t : config.task.targets) options.columns.push_back(t);
+  options.columns = required_columns(config.task, training ? &config.augment : nullptr);
   options.noise_planes = training && config.augment.noise_redraw;
+  options.max_rows = data.online() ? 0 : data.size;
   if (data.online()) {
     auto generator = std::make_shared<const GeneratorConfig>(load_generator_config(data.population));
     return make_online_source(std::move(generator), data.seed, data.size, options);
   }
   if (data.file.empty()) throw ConfigError(fmt::format("{}: give a data file or a population config", split));
-  std::shared_ptr<const ExampleSource> source = open_dataset_source(data.file, options);
-  if (data.size > 0 && data.size < source->size()) source = std::make_shared<FirstExamples>(source, data.size);
-  return source;
+  return open_dataset_source(data.file, options);
 }
 
 std::string utc_now() {
@@ -271,7 +249,12 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
   auto train_source = open_source(config.train, config, true, "train");
   auto val_source = open_source(config.validation, config, false, "validation");
   TargetScaling scaling;
-  if (!config.task.targets.empty()) scaling = fit_target_scaling(*train_source, config.task);
+  // Online sources simulate every example they are asked for: their scaling comes from the first
+  // kOnlineScalingExamples images (the standard error of a mean is then ~3% of the spread).
+  if (!config.task.targets.empty()) {
+    scaling = fit_target_scaling(*train_source, config.task,
+                                 train_source->fresh_per_epoch() ? kOnlineScalingExamples : std::int64_t(100000));
+  }
   LoaderOptions train_opts = config.loader;
   train_opts.seed = config.seed;
   train_opts.augment = true;
