@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "evaluate_command.hpp"
 #include "fit_command.hpp"
 #include "lensforge/sim/app/exit_status.hpp"
 #include "show_config_command.hpp"
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
   CLI::App* fit = add_fit_command(app, fit_args);
   ShowConfigCommandArgs show_args;
   CLI::App* show = add_show_config_command(app, show_args);
+  EvaluateCommandArgs evaluate_args;
+  CLI::App* evaluate = add_evaluate_command(app, evaluate_args);
 
   if (argc > 1 && argv[1][0] != '-' && !is_command(app, argv[1])) {
     std::cerr << "lensforge-train: error: unknown command '" << argv[1] << "'; available: " << command_names(app)
@@ -52,7 +55,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::string help = "lensforge-train ";
-    for (const CLI::App* cmd : {fit, show})
+    for (const CLI::App* cmd : {fit, show, evaluate})
       if (cmd->parsed()) help += cmd->get_name() + " ";
     std::cerr << "lensforge-train: error: " << e.what() << " (see " << help << "--help)" << std::endl;
     return lensforge::kExitBadInput;
@@ -61,6 +64,7 @@ int main(int argc, char** argv) {
   try {
     if (fit->parsed()) return run_fit_command(fit_args, std::cout, std::cerr);
     if (show->parsed()) return run_show_config_command(show_args, std::cout, std::cerr);
+    if (evaluate->parsed()) return run_evaluate_command(evaluate_args, std::cout, std::cerr);
   } catch (const std::exception& e) {
     std::cerr << "lensforge-train: error: " << e.what() << std::endl;
   }
