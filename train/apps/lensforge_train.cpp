@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
                "lensforge-train"};
   app.set_version_flag("--version", "lensforge-train " LENSFORGE_VERSION);
   app.require_subcommand(1);
-  app.footer("Start from a commented config in configs/training/, check it with show-config, then fit.\n"
+  app.footer("Start from a commented config in configs/training/, check it with show-config, then fit, then\n"
+             "evaluate the checkpoint on test sets.\n"
              "Example:\n  lensforge-train fit configs/training/finder_cnn.yaml --epochs 5");
   FitCommandArgs fit_args;
   CLI::App* fit = add_fit_command(app, fit_args);

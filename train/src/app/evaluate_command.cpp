@@ -24,7 +24,7 @@ CLI::App* add_evaluate_command(CLI::App& app, EvaluateCommandArgs& a) {
                   "is the checkpoint with that temperature");
   cmd->add_option("--mc-samples", o.mc_samples, "Monte Carlo dropout passes per image (epistemic uncertainty), 0: none")
       ->check(CLI::Range(0, 10000));
-  cmd->add_option("--threshold", o.metrics.threshold, "Probability above which an image is called a lens")
+  cmd->add_option("--threshold", o.metrics.threshold, "An image is called a lens when its probability is at least this")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("-o,--output", o.output_dir, "Output folder")->capture_default_str();
