@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "evaluate_command.hpp"
 #include "experiment_command.hpp"
 #include "fit_command.hpp"
 #include "lensforge/sim/app/exit_status.hpp"
@@ -36,12 +37,15 @@ int main(int argc, char** argv) {
                "lensforge-train"};
   app.set_version_flag("--version", "lensforge-train " LENSFORGE_VERSION);
   app.require_subcommand(1);
-  app.footer("Start from a commented config in configs/training/, check it with show-config, then fit.\n"
+  app.footer("Start from a commented config in configs/training/, check it with show-config, then fit, then\n"
+             "evaluate the checkpoint on test sets.\n"
              "Example:\n  lensforge-train fit configs/training/finder_cnn.yaml --epochs 5");
   FitCommandArgs fit_args;
   CLI::App* fit = add_fit_command(app, fit_args);
   ShowConfigCommandArgs show_args;
   CLI::App* show = add_show_config_command(app, show_args);
+  EvaluateCommandArgs evaluate_args;
+  CLI::App* evaluate = add_evaluate_command(app, evaluate_args);
   ExperimentCommandArgs experiment_args;
   CLI::App* experiment = add_experiment_command(app, experiment_args);
 
@@ -55,7 +59,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::string help = "lensforge-train ";
-    for (const CLI::App* cmd : {fit, show, experiment})
+    for (const CLI::App* cmd : {fit, show, evaluate, experiment})
       if (cmd->parsed()) help += cmd->get_name() + " ";
     std::cerr << "lensforge-train: error: " << e.what() << " (see " << help << "--help)" << std::endl;
     return lensforge::kExitBadInput;
@@ -64,6 +68,7 @@ int main(int argc, char** argv) {
   try {
     if (fit->parsed()) return run_fit_command(fit_args, std::cout, std::cerr);
     if (show->parsed()) return run_show_config_command(show_args, std::cout, std::cerr);
+    if (evaluate->parsed()) return run_evaluate_command(evaluate_args, std::cout, std::cerr);
     if (experiment->parsed()) return run_experiment_command(experiment_args, std::cout, std::cerr);
   } catch (const std::exception& e) {
     std::cerr << "lensforge-train: error: " << e.what() << std::endl;

@@ -40,6 +40,10 @@ void HtmlReport::heading(std::string_view text, int level) {
 
 void HtmlReport::paragraph(std::string_view text) { body_ += fmt::format("<p>{}</p>\n", xml_escape(text)); }
 
+void HtmlReport::link(std::string_view text, std::string_view href) {
+  body_ += fmt::format("<p><a href=\"{}\">{}</a></p>\n", xml_escape(href), xml_escape(text));
+}
+
 void HtmlReport::table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
   std::string t = "<table>\n<tr>";
   for (const auto& h : header) t += fmt::format("<th>{}</th>", xml_escape(h));

@@ -62,4 +62,10 @@ void from_json(const nlohmann::json& j, ModelCard& c);
 /// lensforge checkpoint. (Implemented on the LibTorch side.)
 ModelCard read_model_card(const std::string& checkpoint_path);
 
+/// Writes a copy of checkpoint `source` to `destination` whose card has `temperature` (> 0, else
+/// ConfigError) as its calibration temperature: the card and the weights only (no optimiser or
+/// resume state), written atomically. IoError naming the file when either cannot be used; the
+/// destination must differ from the source. (Implemented on the LibTorch side.)
+void write_calibrated_checkpoint(const std::string& source, const std::string& destination, double temperature);
+
 }  // namespace lensforge::train

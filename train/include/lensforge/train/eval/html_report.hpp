@@ -26,6 +26,8 @@ class HtmlReport {
   void heading(std::string_view text, int level = 2);
   /// A paragraph of plain text (escaped).
   void paragraph(std::string_view text);
+  /// A paragraph holding a link to `href` (a relative path to another report, for instance).
+  void link(std::string_view text, std::string_view href);
   /// A table of plain-text cells; every row must have header.size() cells (ConfigError otherwise).
   void table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
   /// A figure: the plot rendered with a page-unique id, and a caption.
