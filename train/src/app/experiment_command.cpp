@@ -147,7 +147,7 @@ bool train_model(const ExperimentConfig& x, const ExperimentModel& m, bool fresh
   const auto t0 = Clock::now();
   const FitResult r = fit(cfg, opt);
   out << fmt::format("model {}: {} in {} (best epoch {}, validation loss {:.4f}; {})\n", m.name, r.stop_reason,
-                     Progress::format_duration(seconds_since(t0)), r.best_epoch + 1, r.best_val_loss, r.best_checkpoint);
+                     Progress::format_duration(seconds_since(t0)), r.best_epoch, r.best_val_loss, r.best_checkpoint);
   return r.ok;
 }
 

@@ -24,7 +24,7 @@ struct FitOptions {
 
 struct FitResult {
   int epochs_completed = 0;
-  int best_epoch = -1;
+  int best_epoch = -1;        ///< 1-based epoch of best.pt, -1: none
   double best_val_loss = 0.0;
   std::string best_checkpoint;
   std::string last_checkpoint;
