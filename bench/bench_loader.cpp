@@ -58,13 +58,20 @@ int main(int argc, char** argv) {
   std::string bands = "VIS,Y,J,H";
   for (int a = 2; a < argc; ++a) {
     const bool more = a + 1 < argc;
-    if (std::strcmp(argv[a], "--batches") == 0 && more) batches = std::atoi(argv[++a]);
-    else if (std::strcmp(argv[a], "--workers") == 0 && more) workers = std::atoi(argv[++a]);
-    else if (std::strcmp(argv[a], "--size") == 0 && more) size = std::atoi(argv[++a]);
-    else if (std::strcmp(argv[a], "--batch-size") == 0 && more) batch_size = std::atoi(argv[++a]);
-    else if (std::strcmp(argv[a], "--pixel-scale") == 0 && more) pixel_scale = std::atof(argv[++a]);
-    else if (std::strcmp(argv[a], "--bands") == 0 && more) bands = argv[++a];
-    else if (std::strcmp(argv[a], "--augment") == 0) augment = true;
+    if (std::strcmp(argv[a], "--batches") == 0 && more)
+      batches = std::atoi(argv[++a]);
+    else if (std::strcmp(argv[a], "--workers") == 0 && more)
+      workers = std::atoi(argv[++a]);
+    else if (std::strcmp(argv[a], "--size") == 0 && more)
+      size = std::atoi(argv[++a]);
+    else if (std::strcmp(argv[a], "--batch-size") == 0 && more)
+      batch_size = std::atoi(argv[++a]);
+    else if (std::strcmp(argv[a], "--pixel-scale") == 0 && more)
+      pixel_scale = std::atof(argv[++a]);
+    else if (std::strcmp(argv[a], "--bands") == 0 && more)
+      bands = argv[++a];
+    else if (std::strcmp(argv[a], "--augment") == 0)
+      augment = true;
     else {
       std::fprintf(stderr, "bench_loader: unknown argument %s\n", argv[a]);
       return 2;
