@@ -385,6 +385,7 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
     }
     if (progress) progress->finish();
     const EpochLosses train = acc.result();
+    const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     Validation val;
     if (failure.empty()) {
       val = validate(model, val_loader, config.task, device, options.max_batches);
@@ -424,7 +425,7 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
                        {"val_accuracy", finite_or_null(val.accuracy)},
                        {"val_auroc", finite_or_null(val.auroc)},
                        {"seconds", seconds},
-                       {"images_per_second", train.images / seconds}});
+                       {"images_per_second", train.images / train_seconds}});
 
     card.created = utc_now();
     card.epoch = epoch + 1;
@@ -453,7 +454,7 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
     log.line(fmt::format("epoch {}/{}: lr {:.3g}, train loss {:.4f}, val loss {:.4f}, accuracy {:.4f}, AUROC {:.4f}, "
                          "{:.1f} s ({:.0f} images/s){}",
                          epoch + 1, config.epochs, lr, train.loss, val.losses.loss, val.accuracy, val.auroc, seconds,
-                         train.images / seconds, best ? ", best so far" : ""));
+                         train.images / train_seconds, best ? ", best so far" : ""));
   }
   if (stopped_by_patience()) {
     result.stop_reason = fmt::format("early stopping: no validation improvement larger than {} for {} epochs (best: "

@@ -3,7 +3,9 @@
 //
 //   output_dir/last.pt   checkpoint after every epoch (model, optimiser, scheduler, RNG, epoch)
 //   output_dir/best.pt   checkpoint of the epoch with the lowest validation loss
-//   output_dir/metrics.csv, metrics.json   one row per epoch (losses, accuracy, AUROC, lr, time)
+//   output_dir/metrics.csv, metrics.json   one row per epoch: epoch, lr, train_loss/bce/nll (means
+//                         over the epoch's batches), val_loss/bce/nll, val_accuracy, val_auroc,
+//                         seconds (the epoch with validation), images_per_second (training only)
 //   output_dir/train.log  what was printed
 // resume: continues from last.pt to the same weights an uninterrupted run reaches.
 // A non-finite loss stops the run (stop_reason says at which epoch and batch); best.pt and last.pt
