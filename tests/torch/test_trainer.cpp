@@ -94,6 +94,7 @@ TEST_F(TrainerTest, ResumeGivesTheWeightsOfAnUninterruptedRun) {
   c.model.dropout = 0.3;
   c.model.spatial_dropout = 0.2;
   c.augment.dihedral = true;
+  c.loader.augment = true;
   c.optim.kind = OptimizerKind::ADAMW;
   c.optim.weight_decay = 1e-2;
   c.optim.grad_clip = 1.0;

@@ -263,7 +263,6 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
   }
   LoaderOptions train_opts = config.loader;
   train_opts.seed = config.seed;
-  train_opts.augment = true;
   LoaderOptions val_opts = config.loader;
   val_opts.shuffle = false;
   val_opts.drop_last = false;

@@ -17,7 +17,8 @@
 //     and, on resume, taken from last.pt.
 //   - Seeds: torch::manual_seed(config.seed) before the weights are initialised; dropout masks from
 //     the network's own generator seeded from config.seed; the training loader's seed is
-//     config.seed (config.loader.seed is not used) and it augments with config.augment; the
+//     config.seed (config.loader.seed is not used) and it augments with config.augment when
+//     config.loader.augment (derived from the augment section by the config reader); the
 //     validation loader neither shuffles, balances nor augments, and sees the same examples
 //     every epoch.
 //   - Learning rate set at the start of every epoch (train/src/torch/lr_schedule.hpp).
