@@ -231,8 +231,8 @@ bool output_dir_has_run(const fs::path& dir) {
 }  // namespace
 
 FitResult fit(const TrainConfig& config, const FitOptions& options) {
-  if (config.epochs < 1) throw ConfigError(fmt::format("epochs = {}: must be >= 1", config.epochs));
-  if (config.output_dir.empty()) throw ConfigError("output_dir is empty");
+  if (const std::string e = config.validate(); !e.empty()) throw ConfigError("training config: " + e);
+  if (config.output_dir.empty()) throw ConfigError("training config: output_dir is empty");
   const torch::Device device = torch_impl::parse_device(config.device);
   const fs::path dir(config.output_dir);
   fs::create_directories(dir);
@@ -243,21 +243,26 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
     throw ConfigError("output_dir " + dir.string() + " already holds a run: resume it or allow overwriting");
   }
   RunLog log(dir / "train.log", options.resume);
+  const std::string last_path = (dir / "last.pt").string(), best_path = (dir / "best.pt").string();
   const int threads = torch_impl::set_torch_threads(config.threads);
 
   // Data.
   auto train_source = open_source(config.train, config, true, "train");
   auto val_source = open_source(config.validation, config, false, "validation");
-  TargetScaling scaling;
+  // A resumed run keeps the standardisation it started with (the training data may have grown).
   // Online sources simulate every example they are asked for: their scaling comes from the first
   // kOnlineScalingExamples images (the standard error of a mean is then ~3% of the spread).
-  if (!config.task.targets.empty()) {
+  std::optional<torch_impl::CheckpointReader> resume_from;
+  if (options.resume) resume_from.emplace(last_path);
+  TargetScaling scaling;
+  if (resume_from) {
+    scaling = resume_from->card().scaling;
+  } else if (!config.task.targets.empty()) {
     scaling = fit_target_scaling(*train_source, config.task,
                                  train_source->fresh_per_epoch() ? kOnlineScalingExamples : std::int64_t(100000));
   }
   LoaderOptions train_opts = config.loader;
   train_opts.seed = config.seed;
-  train_opts.augment = true;
   LoaderOptions val_opts = config.loader;
   val_opts.shuffle = false;
   val_opts.drop_last = false;
@@ -292,10 +297,9 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
   int start_epoch = 0, best_epoch = -1, bad_epochs = 0;
   double best_val = kInf, stopping_best = kInf;
   nlohmann::json history = nlohmann::json::array();
-  const std::string last_path = (dir / "last.pt").string(), best_path = (dir / "best.pt").string();
 
-  if (options.resume) {
-    torch_impl::CheckpointReader reader(last_path);
+  if (resume_from) {
+    torch_impl::CheckpointReader& reader = *resume_from;
     if (resume_identity(reader.card()) != resume_identity(card)) {
       throw ConfigError("resume: " + last_path + " was written for another model, data preparation or task: " +
                         resume_identity(reader.card()).dump() + " vs " + resume_identity(card).dump());
@@ -327,6 +331,7 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
     if (state.rng_dropout.defined()) model->dropout_control().generator.set_state(state.rng_dropout);
     write_metrics(dir, history);
     log.line(fmt::format("resumed from {} after epoch {}", last_path, start_epoch));
+    resume_from.reset();
   }
   log.line(fmt::format("training {} ({} parameters) on {} examples of {}, validating on {}; {} threads on {}",
                        card.model.architecture == Architecture::CNN ? "CNN" : "ResNet",
@@ -379,6 +384,7 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
     }
     if (progress) progress->finish();
     const EpochLosses train = acc.result();
+    const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     Validation val;
     if (failure.empty()) {
       val = validate(model, val_loader, config.task, device, options.max_batches);
@@ -418,7 +424,7 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
                        {"val_accuracy", finite_or_null(val.accuracy)},
                        {"val_auroc", finite_or_null(val.auroc)},
                        {"seconds", seconds},
-                       {"images_per_second", train.images / seconds}});
+                       {"images_per_second", train.images / train_seconds}});
 
     card.created = utc_now();
     card.epoch = epoch + 1;
@@ -447,7 +453,7 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
     log.line(fmt::format("epoch {}/{}: lr {:.3g}, train loss {:.4f}, val loss {:.4f}, accuracy {:.4f}, AUROC {:.4f}, "
                          "{:.1f} s ({:.0f} images/s){}",
                          epoch + 1, config.epochs, lr, train.loss, val.losses.loss, val.accuracy, val.auroc, seconds,
-                         train.images / seconds, best ? ", best so far" : ""));
+                         train.images / train_seconds, best ? ", best so far" : ""));
   }
   if (stopped_by_patience()) {
     result.stop_reason = fmt::format("early stopping: no validation improvement larger than {} for {} epochs (best: "
