@@ -55,7 +55,14 @@ BandPlanes band_planes(const DatasetSchema& schema, BandObservation&& b, bool no
   return p;
 }
 
-Sample dataset_sample(const DatasetSchema& schema, SampleResult&& r, bool noise) {
+int thread_count(int requested) {
+  return requested > 0 ? requested : std::max(1, int(std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
+Sample dataset_sample(const GeneratorConfig& config, const DatasetSchema& schema, SampleResult&& r) {
+  const bool noise = has_noise(config);
   Sample s;
   s.bands.reserve(r.bands.size());
   for (BandObservation& b : r.bands) s.bands.push_back(band_planes(schema, std::move(b), noise));
@@ -63,12 +70,6 @@ Sample dataset_sample(const DatasetSchema& schema, SampleResult&& r, bool noise)
   s.labels = std::move(r.labels);
   return s;
 }
-
-int thread_count(int requested) {
-  return requested > 0 ? requested : std::max(1, int(std::thread::hardware_concurrency()));
-}
-
-}  // namespace
 
 DatasetSchema dataset_schema(const GeneratorConfig& config) {
   DatasetSchema schema;
@@ -108,7 +109,6 @@ GenerateStats generate_dataset(const GeneratorConfig& config, const GenerateOpti
   stats.last = last;
   stats.resumed_from = std::uint64_t(writer.num_written());
   const SceneObserver observer = make_observer(config);
-  const bool noise = has_noise(config);
   const int threads = thread_count(options.threads);
 
   std::uint64_t next = first + stats.resumed_from;
@@ -135,8 +135,8 @@ GenerateStats generate_dataset(const GeneratorConfig& config, const GenerateOpti
             tbb::make_filter<std::uint64_t, std::uint64_t>(tbb::filter_mode::parallel,
                                                            [&](std::uint64_t i) {
                                                              slots[i % tokens] = dataset_sample(
-                                                                 schema, make_sample(config, observer, options.seed, i),
-                                                                 noise);
+                                                                 config, schema,
+                                                                 make_sample(config, observer, options.seed, i));
                                                              return i;
                                                            }) &
             tbb::make_filter<std::uint64_t, void>(tbb::filter_mode::serial_in_order, [&](std::uint64_t i) {

@@ -15,6 +15,8 @@
 
 namespace lensforge {
 
+struct SampleResult;
+
 struct GenerateOptions {
   std::string output;            ///< final .h5 path (written as <output>.partial until complete)
   std::uint64_t num_images = 0;  ///< images of the whole run (all shards together), >= 1
@@ -33,6 +35,14 @@ std::pair<std::uint64_t, std::uint64_t> shard_range(std::uint64_t n, std::uint64
 
 /// The file layout of a config's data sets: its bands (in the output unit), planes and labels.
 DatasetSchema dataset_schema(const GeneratorConfig& config);
+
+/// A drawn sample as generate_dataset stores it: per band the observed image (the noiseless image
+/// when config.observation.noise is off) and the optional planes `schema` asks for, every plane in
+/// the band's output unit (the observer's e-/s noiseless and source planes multiplied by
+/// Observation::scale), plus the labels and the kappa map when the schema has one. `schema` is
+/// dataset_schema(config), or a copy asking for other planes (sigma and mask need noise). The
+/// result's planes are moved out of `result`.
+Sample dataset_sample(const GeneratorConfig& config, const DatasetSchema& schema, SampleResult&& result);
 
 struct GenerateStats {
   std::uint64_t first = 0, last = 0;  ///< image range of this run

@@ -32,7 +32,8 @@ struct LoaderOptions {
   std::string validate() const;
 };
 
-/// Stacks, (re-draws noise,) augments and preprocesses one raw example. `rng` is used only when
+/// Stacks, (re-draws noise,) augments and preprocesses one raw example (the steps and random
+/// streams are listed in example_preparer.hpp; an ExamplePreparer does the set-up once for many). `rng` is used only when
 /// `augment` is non-null. `bands` are the source's bands, `columns` its columns (RawExample::values
 /// order); the label comes from column "class" when present (else 0), targets from task.targets
 /// (transformed with the image by the augmentation's vector and spin-2 pairs).
@@ -41,12 +42,19 @@ Example prepare_example(const RawExample& raw, const std::vector<BandSchema>& ba
                         const PreprocessSpec& preprocess, const TaskSpec& task, const AugmentSpec* augment,
                         Rng* rng);
 
+/// The label columns to open a source with (SourceOptions::columns) for this task: "class", the
+/// targets, and with `augment` the partners of targets in its vector and spin-2 pairs (a pair is
+/// transformed only when both of its columns are read).
+std::vector<std::string> required_columns(const TaskSpec& task, const AugmentSpec* augment);
+
 /// Shape of prepared examples for these bands.
 InputShape stacked_shape(const StackSpec& stack, const std::vector<BandSchema>& bands);
 
 /// Mean and standard deviation of each target over the source's examples where it is finite
-/// (positives only when task.regress_positives_only), from at most `max_examples` of them.
-/// Label values only: no images are read. Throws ConfigError if a target has no finite value.
+/// (positives only when task.regress_positives_only), from the first min(size, max_examples) of
+/// them (ExampleSource::labels: files read no images; online sources simulate each example, in
+/// parallel, so give them a small max_examples). A target of zero spread gets scale 1. Throws
+/// ConfigError if a target (or "class", for positives only) is not a column, or has no finite value.
 TargetScaling fit_target_scaling(const ExampleSource& source, const TaskSpec& task, std::int64_t max_examples = 100000);
 
 class BatchLoader {

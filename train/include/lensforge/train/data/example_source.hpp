@@ -42,6 +42,9 @@ class ExampleSource {
   virtual bool fresh_per_epoch() const = 0;
   /// Example `index`. Throws ConfigError for an index out of range, IoError for unreadable data.
   virtual RawExample get(std::int64_t index) const = 0;
+  /// RawExample::values of example `index` alone (same errors as get()). Files answer from the
+  /// columns read at open, without reading images; the default (online sources) is get(index).values.
+  virtual std::vector<double> labels(std::int64_t index) const;
   /// A short description for logs and checkpoints ("file.h5 (12000 images)", "online: cfg.yaml seed 7").
   virtual std::string describe() const = 0;
 };
@@ -55,13 +58,22 @@ struct SourceOptions {
   /// Also read the noiseless and sigma planes (needed for noise re-draws); ConfigError if the
   /// source does not have them.
   bool noise_planes = false;
+  /// Files: use only the first `max_rows` rows, >= 0; 0: all (TrainConfig's DataSpec::size).
+  /// Online sources ignore it.
+  std::int64_t max_rows = 0;
 };
 
 /// Streams a lensforge data set (io/dataset_schema.hpp) through DatasetReader's chunk cache.
-/// Label columns asked for are read once at open (N doubles each); images on demand.
+/// Label columns asked for are read once at open (N doubles each); images on demand. int64 values
+/// of -1 (the schema's "does not apply") become NaN. Throws IoError for an unreadable file,
+/// ConfigError naming the file for a missing band (listing the bands there), a missing or string
+/// column (listing the numeric columns there), missing noise planes or max_rows out of range.
 std::unique_ptr<ExampleSource> open_dataset_source(const std::string& path, const SourceOptions& options);
 
-/// Online mode: `size` images per epoch drawn by make_sample(config, seed, index).
+/// Online mode: `size` images per epoch drawn by make_sample(config, seed, index), [1, 1e12]. Each
+/// image is what `lensforge-sim generate` with this config and seed stores as image `index`
+/// (dataset_sample of generate/dataset_generator.hpp): the same pixels, in the same unit. Bands and
+/// columns as for files (ConfigError naming the config); noise planes need observation.noise.
 std::unique_ptr<ExampleSource> make_online_source(std::shared_ptr<const GeneratorConfig> config, std::uint64_t seed,
                                                   std::int64_t size, const SourceOptions& options);
 

@@ -3,7 +3,9 @@
 // are stored in every checkpoint (model_card.hpp), so evaluation and inference prepare images
 // exactly as training did. Each validate() returns "" or a message naming the field, its value and
 // what is allowed.
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -89,8 +91,24 @@ struct TargetScaling {
   std::vector<std::string> names;
   std::vector<double> mean;
   std::vector<double> scale;  ///< > 0
+  /// Equal lengths, unique non-empty names, finite means, finite scales > 0.
+  std::string validate() const;
 };
 
+/// The names configs and checkpoints use: "finest", "native"; "none", "minmax", "percentile";
+/// "linear", "asinh", "sqrt", "log".
+std::string_view band_grid_name(BandGrid g);
+std::string_view normalisation_name(Normalisation n);
+std::string_view stretch_name(Stretch s);
+/// The value of that name (exact, lower case), or nullopt.
+std::optional<BandGrid> band_grid_from_name(std::string_view name);
+std::optional<Normalisation> normalisation_from_name(std::string_view name);
+std::optional<Stretch> stretch_from_name(std::string_view name);
+
+// JSON objects with the fields' names as keys and enums by the names above. from_json starts from
+// the defaults (a missing key keeps its default), throws ConfigError naming the key ("stack.size")
+// for a value of the wrong type, an unknown name or an unknown key (listing the keys allowed), and
+// for a spec that fails validate().
 void to_json(nlohmann::json& j, const StackSpec& s);
 void from_json(const nlohmann::json& j, StackSpec& s);
 void to_json(nlohmann::json& j, const PreprocessSpec& s);

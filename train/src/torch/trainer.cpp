@@ -1,0 +1,480 @@
+#include "lensforge/train/trainer.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "checkpoint.hpp"
+#include "device.hpp"
+#include "lensforge/sim/app/progress.hpp"
+#include "lensforge/sim/core/error.hpp"
+#include "lensforge/sim/core/rng.hpp"
+#include "lensforge/sim/population/generator_config.hpp"
+#include "lensforge/train/data/batch_loader.hpp"
+#include "losses.hpp"
+#include "lr_schedule.hpp"
+#include "models.hpp"
+#include "rank_auroc.hpp"
+
+namespace lensforge::train {
+namespace {
+namespace fs = std::filesystem;
+using torch_impl::LensNet;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// Tag of the dropout generator's stream under the run seed.
+constexpr std::uint64_t kDropoutStream = 0x64726f706f7574ULL;  // "dropout"
+
+/// The first `size` examples of another source (DataSpec::size for files).
+class FirstExamples final : public ExampleSource {
+ public:
+  FirstExamples(std::shared_ptr<const ExampleSource> inner, std::int64_t size) : inner_(std::move(inner)), size_(size) {}
+  std::int64_t size() const override { return size_; }
+  const std::vector<BandSchema>& bands() const override { return inner_->bands(); }
+  const std::vector<std::string>& columns() const override { return inner_->columns(); }
+  bool fresh_per_epoch() const override { return false; }
+  RawExample get(std::int64_t index) const override {
+    if (index < 0 || index >= size_) {
+      throw ConfigError(fmt::format("example {} out of range [0, {}) of {}", index, size_, describe()));
+    }
+    return inner_->get(index);
+  }
+  std::string describe() const override { return fmt::format("first {} of {}", size_, inner_->describe()); }
+
+ private:
+  std::shared_ptr<const ExampleSource> inner_;
+  std::int64_t size_;
+};
+
+std::shared_ptr<const ExampleSource> open_source(const DataSpec& data, const TrainConfig& config, bool training,
+                                                 const char* split) {
+  SourceOptions options;
+  options.bands = config.stack.bands;
+  options.columns = {"class"};
+  for (const auto& t : config.task.targets) options.columns.push_back(t);
+  options.noise_planes = training && config.augment.noise_redraw;
+  if (data.online()) {
+    auto generator = std::make_shared<const GeneratorConfig>(load_generator_config(data.population));
+    return make_online_source(std::move(generator), data.seed, data.size, options);
+  }
+  if (data.file.empty()) throw ConfigError(fmt::format("{}: give a data file or a population config", split));
+  std::shared_ptr<const ExampleSource> source = open_dataset_source(data.file, options);
+  if (data.size > 0 && data.size < source->size()) source = std::make_shared<FirstExamples>(source, data.size);
+  return source;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
+/// Everything printed goes to stderr and train.log.
+class RunLog {
+ public:
+  RunLog(const fs::path& path, bool append) : file_(path, append ? std::ios::app : std::ios::trunc) {
+    if (!file_) throw IoError("cannot write " + path.string());
+  }
+  void line(const std::string& text) {
+    std::cerr << text << '\n';
+    file_ << text << '\n';
+    file_.flush();
+  }
+
+ private:
+  std::ofstream file_;
+};
+
+/// Per-epoch metric rows, written as metrics.csv and metrics.json.
+const std::vector<std::string> kMetricColumns = {"epoch",          "lr",           "train_loss",     "train_bce",
+                                                 "train_nll",      "val_loss",     "val_bce",        "val_nll",
+                                                 "val_accuracy",   "val_auroc",    "seconds",        "images_per_second"};
+
+void write_metrics(const fs::path& dir, const nlohmann::json& history) {
+  const fs::path csv_tmp = dir / "metrics.csv.tmp", json_tmp = dir / "metrics.json.tmp";
+  {
+    std::ofstream csv(csv_tmp);
+    for (std::size_t i = 0; i < kMetricColumns.size(); ++i) csv << (i ? "," : "") << kMetricColumns[i];
+    csv << '\n';
+    for (const auto& row : history) {
+      for (std::size_t i = 0; i < kMetricColumns.size(); ++i) {
+        const auto& v = row.at(kMetricColumns[i]);
+        csv << (i ? "," : "") << (v.is_null() ? std::string("nan") : v.dump());
+      }
+      csv << '\n';
+    }
+    std::ofstream json(json_tmp);
+    json << nlohmann::json{{"columns", kMetricColumns}, {"epochs", history}}.dump(1) << '\n';
+    if (!csv || !json) throw IoError("cannot write metrics in " + dir.string());
+  }
+  fs::rename(csv_tmp, dir / "metrics.csv");
+  fs::rename(json_tmp, dir / "metrics.json");
+}
+
+/// The parts of a card that must match for a resume.
+nlohmann::json resume_identity(const ModelCard& c) {
+  return {{"model", c.model}, {"stack", c.stack}, {"preprocess", c.preprocess}, {"task", c.task}};
+}
+
+struct Tensors {
+  torch::Tensor images, labels, targets;
+};
+
+/// Wraps the batch's buffers without copying (the batch must outlive the tensors on the CPU).
+Tensors wrap(Batch& b, const torch::Device& device) {
+  const std::int64_t n = b.size();
+  Tensors t;
+  t.images = torch::from_blob(b.images.data(), {n, b.shape.channels, b.shape.height, b.shape.width}, torch::kFloat32)
+                 .to(device);
+  t.labels = torch::from_blob(b.labels.data(), {n}, torch::kFloat32).to(device);
+  if (b.num_targets > 0) t.targets = torch::from_blob(b.targets.data(), {n, b.num_targets}, torch::kFloat32).to(device);
+  return t;
+}
+
+struct EpochLosses {
+  double loss = 0, bce = kNaN, nll = kNaN;
+  std::int64_t images = 0;
+};
+
+/// Sums per-batch losses into means over the epoch (BCE per image, NLL per counted entry).
+class LossAccumulator {
+ public:
+  void add(const torch_impl::LossTerms& terms, std::int64_t n) {
+    images_ += n;
+    if (terms.classification.defined()) {
+      bce_sum_ += terms.classification.item<double>() * double(n);
+      has_bce_ = true;
+    }
+    if (terms.regression.defined()) {
+      nll_sum_ += terms.regression.item<double>() * double(terms.regression_count);
+      nll_count_ += terms.regression_count;
+      has_nll_ = true;
+    }
+  }
+  EpochLosses result() const {
+    EpochLosses r;
+    r.images = images_;
+    r.loss = 0;
+    if (has_bce_) r.loss += r.bce = images_ > 0 ? bce_sum_ / double(images_) : kNaN;
+    if (has_nll_) r.loss += r.nll = nll_count_ > 0 ? nll_sum_ / double(nll_count_) : 0.0;
+    return r;
+  }
+
+ private:
+  double bce_sum_ = 0, nll_sum_ = 0;
+  std::int64_t images_ = 0, nll_count_ = 0;
+  bool has_bce_ = false, has_nll_ = false;
+};
+
+struct Validation {
+  EpochLosses losses;
+  double accuracy = kNaN, auroc = kNaN;
+};
+
+Validation validate(LensNet& model, BatchLoader& loader, const TaskSpec& task, const torch::Device& device,
+                    int max_batches) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  LossAccumulator acc;
+  std::vector<float> scores, labels;
+  loader.start_epoch(0);
+  int batches = 0;
+  while (auto batch = loader.next()) {
+    if (max_batches > 0 && batches++ >= max_batches) break;
+    const Tensors t = wrap(*batch, device);
+    const torch_impl::ModelOutput out = model->forward(t.images);
+    acc.add(torch_impl::compute_loss(out, t.labels, t.targets, task), batch->size());
+    if (out.logit.defined()) {
+      const torch::Tensor l = out.logit.to(torch::kCPU).contiguous();
+      scores.insert(scores.end(), l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
+      labels.insert(labels.end(), batch->labels.begin(), batch->labels.end());
+    }
+  }
+  Validation v;
+  v.losses = acc.result();
+  if (!scores.empty()) {
+    std::size_t correct = 0;
+    for (std::size_t i = 0; i < scores.size(); ++i) correct += (scores[i] > 0.f) == (labels[i] > 0.5f);
+    v.accuracy = double(correct) / double(scores.size());
+    v.auroc = torch_impl::rank_auroc(scores, labels);
+  }
+  return v;
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(LensNet& model, const OptimSpec& o) {
+  if (o.kind == OptimizerKind::ADAMW) {
+    return std::make_unique<torch::optim::AdamW>(model->parameters(),
+                                                 torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
+  }
+  return std::make_unique<torch::optim::Adam>(model->parameters(),
+                                              torch::optim::AdamOptions(o.learning_rate).weight_decay(o.weight_decay));
+}
+
+/// Moves the moment estimates of a restored Adam/AdamW to the parameters' device (checkpoints
+/// are read onto the CPU).
+template <class State>
+void move_adam_state(torch::optim::Optimizer& opt, const torch::Device& device) {
+  for (auto& item : opt.state()) {
+    auto& s = static_cast<State&>(*item.second);
+    if (s.exp_avg().defined()) s.exp_avg(s.exp_avg().to(device));
+    if (s.exp_avg_sq().defined()) s.exp_avg_sq(s.exp_avg_sq().to(device));
+    if (s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(s.max_exp_avg_sq().to(device));
+  }
+}
+
+void set_lr(torch::optim::Optimizer& opt, double lr) {
+  for (auto& group : opt.param_groups()) group.options().set_lr(lr);
+}
+
+bool output_dir_has_run(const fs::path& dir) {
+  for (const char* name : {"last.pt", "best.pt", "metrics.csv", "metrics.json", "train.log"}) {
+    if (fs::exists(dir / name)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+FitResult fit(const TrainConfig& config, const FitOptions& options) {
+  if (config.epochs < 1) throw ConfigError(fmt::format("epochs = {}: must be >= 1", config.epochs));
+  if (config.output_dir.empty()) throw ConfigError("output_dir is empty");
+  const torch::Device device = torch_impl::parse_device(config.device);
+  const fs::path dir(config.output_dir);
+  fs::create_directories(dir);
+  if (options.resume && !fs::exists(dir / "last.pt")) {
+    throw ConfigError("resume: " + (dir / "last.pt").string() + " does not exist");
+  }
+  if (!options.resume && !options.overwrite && output_dir_has_run(dir)) {
+    throw ConfigError("output_dir " + dir.string() + " already holds a run: resume it or allow overwriting");
+  }
+  RunLog log(dir / "train.log", options.resume);
+  const int threads = torch_impl::set_torch_threads(config.threads);
+
+  // Data.
+  auto train_source = open_source(config.train, config, true, "train");
+  auto val_source = open_source(config.validation, config, false, "validation");
+  TargetScaling scaling;
+  if (!config.task.targets.empty()) scaling = fit_target_scaling(*train_source, config.task);
+  LoaderOptions train_opts = config.loader;
+  train_opts.seed = config.seed;
+  train_opts.augment = true;
+  LoaderOptions val_opts = config.loader;
+  val_opts.shuffle = false;
+  val_opts.drop_last = false;
+  val_opts.balance_classes = false;
+  val_opts.augment = false;
+  BatchLoader train_loader(train_source, config.stack, config.preprocess, config.task, scaling, config.augment, train_opts);
+  BatchLoader val_loader(val_source, config.stack, config.preprocess, config.task, scaling, AugmentSpec{}, val_opts);
+
+  // Model and card.
+  ModelCard card;
+  card.software_version = LENSFORGE_VERSION;
+  card.model = config.model;
+  card.model.input = stacked_shape(config.stack, train_source->bands());
+  card.model.classify = config.task.classify;
+  card.model.num_targets = int(config.task.targets.size());
+  card.stack = config.stack;
+  card.bands = train_source->bands();
+  card.preprocess = config.preprocess;
+  card.augment = config.augment;
+  card.task = config.task;
+  card.scaling = scaling;
+  card.config_yaml = config.yaml_text;
+  card.train_data = train_source->describe();
+
+  torch::manual_seed(config.seed);
+  LensNet model(card.model, Rng(config.seed, kDropoutStream).next());
+  model->to(device);
+  auto optimizer = make_optimizer(model, config.optim);
+  torch_impl::LrSchedule schedule(config.optim, config.epochs);
+
+  // Loop state (saved in every last.pt).
+  int start_epoch = 0, best_epoch = -1, bad_epochs = 0;
+  double best_val = kInf, stopping_best = kInf;
+  nlohmann::json history = nlohmann::json::array();
+  const std::string last_path = (dir / "last.pt").string(), best_path = (dir / "best.pt").string();
+
+  if (options.resume) {
+    torch_impl::CheckpointReader reader(last_path);
+    if (resume_identity(reader.card()) != resume_identity(card)) {
+      throw ConfigError("resume: " + last_path + " was written for another model, data preparation or task: " +
+                        resume_identity(reader.card()).dump() + " vs " + resume_identity(card).dump());
+    }
+    reader.load_weights(model);
+    model->to(device);
+    torch_impl::ResumeState state;
+    state.optimizer = optimizer.get();
+    reader.load_resume_state(state);
+    if (!device.is_cpu()) {
+      if (config.optim.kind == OptimizerKind::ADAMW) {
+        move_adam_state<torch::optim::AdamWParamState>(*optimizer, device);
+      } else {
+        move_adam_state<torch::optim::AdamParamState>(*optimizer, device);
+      }
+    }
+    const nlohmann::json& loop = state.loop;
+    start_epoch = loop.at("epoch").get<int>();
+    best_epoch = loop.at("best_epoch").get<int>();
+    best_val = loop.at("best_val_loss").is_null() ? kInf : loop.at("best_val_loss").get<double>();
+    stopping_best = loop.at("stopping_best").is_null() ? kInf : loop.at("stopping_best").get<double>();
+    bad_epochs = loop.at("bad_epochs").get<int>();
+    schedule.restore(loop.at("schedule"));
+    history = loop.at("history");
+    if (state.rng_torch.defined()) {
+      at::Generator global = at::detail::getDefaultCPUGenerator();  // a handle to the shared generator
+      global.set_state(state.rng_torch);
+    }
+    if (state.rng_dropout.defined()) model->dropout_control().generator.set_state(state.rng_dropout);
+    write_metrics(dir, history);
+    log.line(fmt::format("resumed from {} after epoch {}", last_path, start_epoch));
+  }
+  log.line(fmt::format("training {} ({} parameters) on {} examples of {}, validating on {}; {} threads on {}",
+                       card.model.architecture == Architecture::CNN ? "CNN" : "ResNet",
+                       torch_impl::parameter_count(*model), train_source->size(), card.train_data,
+                       val_source->describe(), threads, device.str()));
+
+  FitResult result;
+  result.epochs_completed = start_epoch;
+  result.best_epoch = best_epoch;
+  result.best_val_loss = best_val;
+  if (fs::exists(best_path)) result.best_checkpoint = best_path;
+  if (fs::exists(last_path)) result.last_checkpoint = last_path;
+
+  auto stopped_by_patience = [&] { return config.early_stopping_patience > 0 && bad_epochs >= config.early_stopping_patience; };
+  for (int epoch = start_epoch; epoch < config.epochs && !stopped_by_patience(); ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const double lr = schedule.lr(epoch);
+    set_lr(*optimizer, lr);
+    model->train();
+    train_loader.start_epoch(epoch);
+    const std::int64_t planned = options.max_batches > 0
+                                     ? std::min<std::int64_t>(options.max_batches, train_loader.batches_per_epoch())
+                                     : train_loader.batches_per_epoch();
+    std::optional<Progress> progress;
+    if (options.progress) {
+      progress.emplace(std::cerr, fmt::format("epoch {}/{}", epoch + 1, config.epochs), std::uint64_t(planned), 0,
+                       is_terminal(2));
+    }
+    LossAccumulator acc;
+    std::int64_t batch_index = 0;
+    std::string failure;
+    while (batch_index < planned) {
+      std::optional<Batch> batch = train_loader.next();
+      if (!batch) break;
+      const Tensors t = wrap(*batch, device);
+      optimizer->zero_grad();
+      const torch_impl::LossTerms terms = torch_impl::compute_loss(model->forward(t.images), t.labels, t.targets,
+                                                                   config.task);
+      const double loss = terms.total.item<double>();
+      if (!std::isfinite(loss)) {
+        failure = fmt::format("non-finite loss ({}) at epoch {}, batch {}", loss, epoch + 1, batch_index + 1);
+        break;
+      }
+      terms.total.backward();
+      if (config.optim.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.optim.grad_clip);
+      optimizer->step();
+      acc.add(terms, batch->size());
+      ++batch_index;
+      if (progress) progress->update(std::uint64_t(batch_index));
+    }
+    if (progress) progress->finish();
+    const EpochLosses train = acc.result();
+    Validation val;
+    if (failure.empty()) {
+      val = validate(model, val_loader, config.task, device, options.max_batches);
+      if (!std::isfinite(val.losses.loss)) {
+        failure = fmt::format("non-finite validation loss ({}) after epoch {}", val.losses.loss, epoch + 1);
+      }
+    }
+    if (!failure.empty()) {
+      log.line(failure + "; stopping, " + (result.last_checkpoint.empty()
+                                                ? std::string("no checkpoint was written")
+                                                : "keeping the checkpoints of epoch " + std::to_string(epoch)));
+      result.ok = false;
+      result.stop_reason = failure;
+      return result;
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    schedule.observe(val.losses.loss);
+    const bool best = val.losses.loss < best_val;
+    if (best) {
+      best_val = val.losses.loss;
+      best_epoch = epoch + 1;
+    }
+    if (val.losses.loss < stopping_best - config.min_delta) {
+      stopping_best = val.losses.loss;
+      bad_epochs = 0;
+    } else {
+      ++bad_epochs;
+    }
+    history.push_back({{"epoch", epoch + 1},
+                       {"lr", lr},
+                       {"train_loss", finite_or_null(train.loss)},
+                       {"train_bce", finite_or_null(train.bce)},
+                       {"train_nll", finite_or_null(train.nll)},
+                       {"val_loss", finite_or_null(val.losses.loss)},
+                       {"val_bce", finite_or_null(val.losses.bce)},
+                       {"val_nll", finite_or_null(val.losses.nll)},
+                       {"val_accuracy", finite_or_null(val.accuracy)},
+                       {"val_auroc", finite_or_null(val.auroc)},
+                       {"seconds", seconds},
+                       {"images_per_second", train.images / seconds}});
+
+    card.created = utc_now();
+    card.epoch = epoch + 1;
+    card.val_loss = val.losses.loss;
+    torch_impl::ResumeState state;
+    state.optimizer = optimizer.get();
+    state.loop = {{"epoch", epoch + 1},
+                  {"best_epoch", best_epoch},
+                  {"best_val_loss", finite_or_null(best_val)},
+                  {"stopping_best", finite_or_null(stopping_best)},
+                  {"bad_epochs", bad_epochs},
+                  {"schedule", schedule.state()},
+                  {"history", history}};
+    state.rng_torch = at::detail::getDefaultCPUGenerator().get_state();
+    state.rng_dropout = model->dropout_control().generator.get_state();
+    torch_impl::save_checkpoint(last_path, card, model, &state);
+    result.last_checkpoint = last_path;
+    if (best) {
+      torch_impl::save_checkpoint(best_path, card, model);
+      result.best_checkpoint = best_path;
+    }
+    write_metrics(dir, history);
+    result.epochs_completed = epoch + 1;
+    result.best_epoch = best_epoch;
+    result.best_val_loss = best_val;
+    log.line(fmt::format("epoch {}/{}: lr {:.3g}, train loss {:.4f}, val loss {:.4f}, accuracy {:.4f}, AUROC {:.4f}, "
+                         "{:.1f} s ({:.0f} images/s){}",
+                         epoch + 1, config.epochs, lr, train.loss, val.losses.loss, val.accuracy, val.auroc, seconds,
+                         train.images / seconds, best ? ", best so far" : ""));
+  }
+  if (stopped_by_patience()) {
+    result.stop_reason = fmt::format("early stopping: no validation improvement larger than {} for {} epochs (best: "
+                                     "epoch {}, loss {:.4f})",
+                                     config.min_delta, bad_epochs, best_epoch, best_val);
+  } else {
+    result.stop_reason = fmt::format("completed {} epochs", result.epochs_completed);
+  }
+  log.line(result.stop_reason);
+  return result;
+}
+
+}  // namespace lensforge::train
