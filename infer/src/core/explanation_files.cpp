@@ -37,6 +37,18 @@ ImageF channel_plane(const std::vector<float>& image, const train::InputShape& s
   return Eigen::Map<const ImageF>(image.data() + c * plane, shape.height, shape.width);
 }
 
+/// Nearest-neighbour enlargement by an integer factor so the longer side reaches 256 px (small model
+/// inputs would be a few dozen pixels on screen otherwise).
+ImageF enlarge(const ImageF& img) {
+  const Eigen::Index side = std::max(img.rows(), img.cols());
+  const int f = side > 0 && side < 256 ? int((256 + side - 1) / side) : 1;
+  if (f == 1) return img;
+  ImageF out(img.rows() * f, img.cols() * f);
+  for (Eigen::Index i = 0; i < out.rows(); ++i)
+    for (Eigen::Index j = 0; j < out.cols(); ++j) out(i, j) = img(i / f, j / f);
+  return out;
+}
+
 std::string band_name(const std::vector<std::string>& bands, int c) {
   return c < int(bands.size()) ? bands[c] : fmt::format("CHANNEL{}", c);
 }
@@ -50,8 +62,9 @@ ImageF channel_mean(const std::vector<float>& image, const train::InputShape& sh
 }
 
 void write_overlay_png(const std::string& path, const ImageF& gray, const ImageF& map) {
-  const ImageF pos = map.max(0.f).min(1.f) * 0.6f, neg = (-map).max(0.f).min(1.f) * 0.6f;
-  const ImageF keep = gray * (1.f - pos - neg);
+  const ImageF big_gray = enlarge(gray), big_map = enlarge(map);
+  const ImageF pos = big_map.max(0.f).min(1.f) * 0.6f, neg = (-big_map).max(0.f).min(1.f) * 0.6f;
+  const ImageF keep = big_gray * (1.f - pos - neg);
   write_png_rgb(path, keep + pos, keep, keep + neg);
 }
 
@@ -123,7 +136,7 @@ std::vector<std::string> write_dream_files(const std::string& dir, const std::st
   const ImageF stretched = asinh_stretch(all);
   for (int f = 0; f < frames; ++f) {
     const std::string png = (fs::path(dir) / fmt::format("dream_{:04d}.png", f)).string();
-    write_png_gray(png, stretched.middleRows(std::int64_t(f) * s.height, s.height));
+    write_png_gray(png, enlarge(stretched.middleRows(std::int64_t(f) * s.height, s.height)));
     written.push_back(png);
   }
   return written;

@@ -14,7 +14,8 @@ namespace lensforge::infer {
 ImageF channel_mean(const std::vector<float>& image, const train::InputShape& shape);
 
 /// RGB overlay of a [-1, 1] map on a [0, 1] grey image: positive values tint red, negative blue,
-/// with opacity 0.6 |value|.
+/// with opacity 0.6 |value|. Images with a longer side under 256 px are enlarged (nearest
+/// neighbour) by the integer factor that brings it to at least 256 px, here and in the dream PNGs.
 void write_overlay_png(const std::string& path, const ImageF& gray, const ImageF& signed_unit_map);
 
 /// <dir>/occlusion.fits: primary HDU OCCLUSION (the per-pixel score drop, cards BASELOGI = base logit,
