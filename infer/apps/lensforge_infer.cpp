@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
       const train::Predictor predictor(pc.checkpoint, "cpu", pc.threads);
       po.batch_size = pc.batch;
       po.progress = !no_progress;
-      const std::vector<InputItem> items = list_inputs(inputs, pc.pattern, predictor.card().stack.bands);
+      const std::vector<InputItem> items = list_inputs_keeping_errors(inputs, pc.pattern, predictor.card().stack.bands);
       const train::ModelCard& card = predictor.card();
       PredictionCsv table(pc.output, card.model.classify, card.scaling.names, po.mc_samples > 0);
       const PredictSummary s = predict_inputs(predictor, items, po, table, std::cerr, is_terminal(2));
@@ -170,8 +170,8 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     if (occlusion->parsed()) {
+      oo = parse_fill(fill, oo);  // argument errors before the checkpoint is loaded
       const train::Predictor predictor(oc.checkpoint, "cpu", oc.threads);
-      oo = parse_fill(fill, oo);
       oo.batch_size = oc.batch;
       const InputItem item = single_input(occ_input, oc.pattern, occ_index, predictor);
       const std::vector<float> image = prepared_input(item, predictor);

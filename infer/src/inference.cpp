@@ -74,6 +74,10 @@ PredictSummary predict_inputs(const train::Predictor& predictor, const std::vect
     std::vector<Loaded> loaded(static_cast<std::size_t>(n));
     tbb::parallel_for(std::int64_t(0), n, [&](std::int64_t k) {
       Loaded& l = loaded[k];
+      if (!items[first + k].error.empty()) {
+        l.error = items[first + k].error;
+        return;
+      }
       try {
         train::Example e = loader.load(items[first + k], l.warnings);
         if (std::int64_t(e.pixels.size()) != numel)

@@ -187,3 +187,26 @@ TEST(InputItems, FoldersFilesAndPatternsExpandToObjects) {
   ASSERT_EQ(c.warnings.size(), 2u);  // neither file has a pixel scale: one warning each
   EXPECT_THROW(read_fits_cutout(objects[1].id, objects[1].paths, model_bands()), IoError);
 }
+
+TEST(InputItems, InputsThatCannotBeListedBecomeErrorItems) {
+  TempDir dir;
+  const FitsImageHdu h{"VIS", ramp(20, 20, 0.f), {}, std::nullopt, {}};
+  write_fits(dir.file("o1_VIS.fits"), {h});
+  write_fits(dir.file("o1_Y.fits"), {h});
+  write_fits(dir.file("other.fits"), {h});
+  { std::ofstream(dir.file("bad.h5")) << "not HDF5"; }
+  const std::vector<InputItem> items = list_inputs_keeping_errors(
+      {dir.file("o1_VIS.fits"), dir.file("missing_VIS.fits"), dir.file("bad.h5"), dir.file("o1_Y.fits"),
+       dir.file("other.fits")},
+      "{object}_{band}.fits", {"VIS", "Y"});
+  ASSERT_EQ(items.size(), 4u);  // o1 once, then the three inputs that fail
+  EXPECT_EQ(items[0].id, dir.file("o1"));
+  EXPECT_TRUE(items[0].error.empty());
+  EXPECT_EQ(items[1].id, dir.file("missing_VIS.fits"));
+  EXPECT_NE(items[1].error.find("does not exist"), std::string::npos) << items[1].error;
+  EXPECT_EQ(items[2].id, dir.file("bad.h5"));
+  EXPECT_FALSE(items[2].error.empty());
+  EXPECT_NE(items[3].error.find("does not match --pattern"), std::string::npos) << items[3].error;
+  // A bad pattern is the command's error, not an input's.
+  EXPECT_THROW(list_inputs_keeping_errors({dir.file("other.fits")}, "{object}.fits", {"VIS"}), ConfigError);
+}

@@ -175,20 +175,22 @@ TEST(InferPredict, BrokenFilesAreReportedAndSkipped) {
 }
 
 #ifdef LENSFORGE_INFER_EXE
-TEST(InferPredict, CommandLineScoresAFolderAndADataSet) {
+TEST(InferPredict, CommandLineScoresAFolderAndADataSetAndReportsAMissingInput) {
   const auto& f = test::infer_fixture();
   const std::string csv = (f.dir / "cli_scores.csv").string();
   const std::string cmd = std::string(LENSFORGE_INFER_EXE) + " predict " + f.checkpoint + " " + exported_fits() + " " +
-                          f.dataset + " -o " + csv + " --batch 3 --threads 1 --mc-samples 2 --no-progress 2> " +
+                          f.dataset + " " + (f.dir / "missing.fits").string() + " -o " + csv + " --batch 3 --threads 1 --mc-samples 2 --no-progress 2> " +
                           (f.dir / "cli_err.txt").string();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   const std::vector<std::string> rows = lines_of(csv);
-  ASSERT_EQ(rows.size(), 17u);
+  ASSERT_EQ(rows.size(), 18u);  // header, 8 FITS files, 8 data set images, the missing input
   EXPECT_EQ(rows[0], "id,index,status,logit,probability,probability_std,lens_theta_E_mean,lens_theta_E_sigma,"
                      "lens_theta_E_sigma_epistemic,message");
   EXPECT_EQ(rows[9].rfind(f.dataset + ",0,ok,", 0), 0u) << rows[9];
+  EXPECT_EQ(rows[17].rfind((f.dir / "missing.fits").string() + ",,error,", 0), 0u) << rows[17];
+  EXPECT_NE(rows[17].find("does not exist"), std::string::npos) << rows[17];
   const std::vector<std::string> err = lines_of((f.dir / "cli_err.txt").string());
   ASSERT_FALSE(err.empty());
-  EXPECT_NE(err.back().find("16 scored"), std::string::npos) << err.back();
+  EXPECT_NE(err.back().find("16 scored, 0 with warnings, 1 errors"), std::string::npos) << err.back();
 }
 #endif

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 #include <optional>
+#include <exception>
 #include <set>
 #include <utility>
 
@@ -106,6 +107,23 @@ std::vector<InputItem> list_inputs(const std::vector<std::string>& inputs, const
       objects->add(p.parent_path(), *object, items);
     } else {
       items.push_back({InputKind::FITS_FILE, input, {input}, -1});
+    }
+  }
+  return items;
+}
+
+std::vector<InputItem> list_inputs_keeping_errors(const std::vector<std::string>& inputs, const std::string& pattern,
+                                                  const std::vector<std::string>& bands) {
+  if (!pattern.empty()) BandFilePattern check(pattern);  // a bad pattern is an error of the command, not of an input
+  std::vector<InputItem> items;
+  std::set<std::string> objects;
+  for (const std::string& input : inputs) {
+    try {
+      for (InputItem& item : list_inputs({input}, pattern, bands))
+        if (item.kind != InputKind::FITS_BANDS || objects.insert(item.id).second) items.push_back(std::move(item));
+    } catch (const std::exception& e) {
+      InputItem bad{InputKind::FITS_FILE, input, {input}, -1, e.what()};
+      items.push_back(std::move(bad));
     }
   }
   return items;

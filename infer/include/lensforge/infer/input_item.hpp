@@ -21,6 +21,9 @@ struct InputItem {
   /// FITS_FILE: the file; FITS_BANDS: one file per band, in band order; DATASET: the data set.
   std::vector<std::string> paths;
   std::int64_t index = -1;  ///< DATASET: the image index, [0, N); else -1
+  /// Set when the input could not be expanded (list_inputs_keeping_errors): why; the item then
+  /// stands for the whole input and is reported, not read.
+  std::string error;
 };
 
 /// Whether a path names an HDF5 data set (.h5 / .hdf5, also with .partial).
@@ -38,5 +41,11 @@ bool is_dataset_path(const std::string& path);
 /// pattern, IoError for an unreadable data set.
 std::vector<InputItem> list_inputs(const std::vector<std::string>& inputs, const std::string& pattern,
                                    const std::vector<std::string>& bands);
+
+/// As list_inputs, but an input that cannot be expanded (missing, unreadable data set, FITS file not
+/// matching the pattern) becomes one item with `error` set instead of stopping the listing. Objects
+/// named by several inputs (band files of one object) appear once.
+std::vector<InputItem> list_inputs_keeping_errors(const std::vector<std::string>& inputs, const std::string& pattern,
+                                                  const std::vector<std::string>& bands);
 
 }  // namespace lensforge::infer
