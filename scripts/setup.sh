@@ -9,6 +9,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-openmp
   libgtest-dev libbenchmark-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libfmt-dev libpng-dev
+  chromium
   hdf5-tools python3-h5py python3-astropy python3-numpy python3-pandas
 )
 if [[ "${LENSFORGE_NO_TORCH:-0}" == "1" ]]; then

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <vector>
@@ -105,4 +107,22 @@ TEST(Png, RgbInterleavesThePlanes) {
 
 TEST(Png, UnwritableFolderIsAnIoError) {
   EXPECT_THROW(write_png_gray("/nonexistent/folder/x.png", ImageF::Zero(2, 2)), IoError);
+}
+
+TEST(Png, InMemoryEncodingHasTheFileBytes) {
+  const fs::path d = temp_dir("memory");
+  ImageF img(3, 2);
+  img << 0.0f, 0.25f, 0.5f, 0.75f, 1.0f, 0.1f;
+  write_png_gray((d / "g.png").string(), img);
+  const ImageF r = img, g = img * 0.5f, b = 1.0f - img;
+  write_png_rgb((d / "c.png").string(), r, g, b);
+  auto file_bytes = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(encode_png_gray(img), file_bytes(d / "g.png"));
+  EXPECT_EQ(encode_png_rgb(r, g, b), file_bytes(d / "c.png"));
+  EXPECT_THROW(encode_png_gray(ImageF(0, 3)), ConfigError);
+  EXPECT_THROW(encode_png_rgb(r, g, ImageF::Zero(1, 1)), ConfigError);
+  fs::remove_all(d);
 }

@@ -142,7 +142,7 @@ TEST(Predictor, MonteCarloDropoutIsSpreadAndSeeded) {
   const ModelCard card = test_card();
   LensNet net = make_model(card);
   torch_impl::save_checkpoint(dir.file("m.pt"), card, net);
-  Predictor predictor(dir.file("m.pt"));
+  Predictor predictor(dir.file("m.pt"), "cpu", 1);
   torch::manual_seed(9);
   const std::vector<float> x = to_vector(torch::rand({4, 2, 16, 16}));
   const Predictions plain = predictor.predict(x, 4);
@@ -167,7 +167,7 @@ TEST(Predictor, LogitGradientMatchesFiniteDifferences) {
   card.model.spatial_dropout = 0.0;
   LensNet net = make_model(card);
   torch_impl::save_checkpoint(dir.file("m.pt"), card, net);
-  Predictor predictor(dir.file("m.pt"));
+  Predictor predictor(dir.file("m.pt"), "cpu", 1);
   torch::manual_seed(10);
   std::vector<float> x = to_vector(torch::rand({2, 2, 16, 16}));
   std::vector<float> logits;

@@ -135,15 +135,19 @@ TEST_F(TrainerTest, ResumeGivesTheWeightsOfAnUninterruptedRun) {
 }
 
 TEST_F(TrainerTest, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoints) {
+  // A training file whose row 32 has a corrupted label (lens_theta_E = 1e37 arcsec): epoch 1
+  // trains on the first 32 rows; the resumed run, on all 33 with the standardisation it started
+  // with, meets row 32 in epoch 2, where (1e37 / 0.2)^2 overflows float32 in the Gaussian NLL.
   test::TempDir out("nan");
-  TrainConfig c = test::tiny_config(train_file(), val_file(), out.file("run"));
-  c.model.batch_norm = false;
+  test::write_tiny_dataset(out.file("corrupt.h5"), 33, 16, 1, 32);
+  TrainConfig c = test::tiny_config(out.file("corrupt.h5"), val_file(), out.file("run"));
+  c.task.targets = {"lens_theta_E"};
+  c.model.num_targets = 1;
+  c.train.size = 32;
   c.epochs = 1;
   ASSERT_TRUE(fit(c, quiet()).ok);
-  // A rate of 1e30 sends the weights to ~1e30 after one Adam step; the next forward pass
-  // overflows float32 (products of two such layers exceed 3.4e38).
+  c.train.size = 0;
   c.epochs = 3;
-  c.optim.learning_rate = 1e30;
   FitOptions resume = quiet();
   resume.resume = true;
   const FitResult r = fit(c, resume);
@@ -151,15 +155,26 @@ TEST_F(TrainerTest, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoints) {
   EXPECT_NE(r.stop_reason.find("non-finite"), std::string::npos) << r.stop_reason;
   EXPECT_NE(r.stop_reason.find("epoch 2"), std::string::npos) << r.stop_reason;
   EXPECT_EQ(r.epochs_completed, 1);
+  EXPECT_EQ(r.best_epoch, 1);
   EXPECT_EQ(read_model_card(r.last_checkpoint).epoch, 1);
+  EXPECT_EQ(read_model_card(r.best_checkpoint).epoch, 1);
   for (const auto& w : last_weights(out.file("run"))) EXPECT_TRUE(torch::isfinite(w).all().item<bool>());
   EXPECT_EQ(read_json(out.file("run/metrics.json"))["epochs"].size(), 1u);
+}
+
+TEST_F(TrainerTest, InvalidConfigIsRefusedBeforeTraining) {
+  test::TempDir out("invalid");
+  TrainConfig c = test::tiny_config(train_file(), val_file(), out.file("run"));
+  c.optim.learning_rate = 1e30;
+  EXPECT_THROW(fit(c, quiet()), ConfigError);
+  EXPECT_FALSE(fs::exists(out.file("run/train.log")));
 }
 
 TEST_F(TrainerTest, RegressionTargetsAreStandardisedOnTheTrainingSet) {
   test::TempDir out("regress");
   TrainConfig c = test::tiny_config(train_file(), val_file(), out.file("run"));
   c.task.targets = {"lens_theta_E"};
+  c.model.num_targets = 1;
   c.epochs = 1;
   const FitResult r = fit(c, quiet());
   ASSERT_TRUE(r.ok) << r.stop_reason;
@@ -172,7 +187,7 @@ TEST_F(TrainerTest, RegressionTargetsAreStandardisedOnTheTrainingSet) {
   EXPECT_EQ(card.model.num_targets, 1);
   const nlohmann::json m = read_json(out.file("run/metrics.json"));
   EXPECT_FALSE(m["epochs"][0]["val_nll"].is_null());
-  Predictor p(r.last_checkpoint);
+  Predictor p(r.last_checkpoint, "cpu", 1);
   EXPECT_EQ(p.card().scaling.mean, card.scaling.mean);
 }
 

@@ -62,10 +62,15 @@ inline DatasetSchema tiny_schema(int size) {
   return s;
 }
 
-/// Example `index` of the tiny problem drawn from Rng(seed, index).
-inline Sample tiny_sample(std::uint64_t seed, std::int64_t index, int size) {
+/// lens_theta_E of a corrupted lens example, arcsec: finite, but its standardised square
+/// overflows float32 (max 3.4e38) in the Gaussian NLL.
+inline constexpr double kCorruptThetaE = 1e37;
+
+/// Example `index` of the tiny problem drawn from Rng(seed, index); a lens with lens_theta_E =
+/// kCorruptThetaE in its label when `corrupt` (its image is that of an ordinary lens).
+inline Sample tiny_sample(std::uint64_t seed, std::int64_t index, int size, bool corrupt = false) {
   Rng rng(seed, std::uint64_t(index));
-  const bool lens = index % 2 == 1;
+  const bool lens = index % 2 == 1 || corrupt;
   const double theta = lens ? rng.uniform(0.6, 1.2) : std::numeric_limits<double>::quiet_NaN();
   Sample s;
   for (int band = 0; band < 2; ++band) {
@@ -86,14 +91,15 @@ inline Sample tiny_sample(std::uint64_t seed, std::int64_t index, int size) {
     planes.image = std::move(img);
     s.bands.push_back(std::move(planes));
   }
-  s.labels = {LabelValue(std::int64_t(lens ? 1 : 0)), LabelValue(theta)};
+  s.labels = {LabelValue(std::int64_t(lens ? 1 : 0)), LabelValue(corrupt ? kCorruptThetaE : theta)};
   return s;
 }
 
-/// Writes `n` tiny examples (seed `seed`) to `path`.
-inline void write_tiny_dataset(const std::string& path, int n, int size, std::uint64_t seed) {
+/// Writes `n` tiny examples (seed `seed`) to `path`, example `corrupt_index` (if any) corrupted.
+inline void write_tiny_dataset(const std::string& path, int n, int size, std::uint64_t seed,
+                               std::int64_t corrupt_index = -1) {
   DatasetWriter w = DatasetWriter::create(path, tiny_schema(size), DatasetRun{seed, n, "tiny test problem"});
-  for (int i = 0; i < n; ++i) w.append(tiny_sample(seed, i, size));
+  for (int i = 0; i < n; ++i) w.append(tiny_sample(seed, i, size, i == corrupt_index));
   w.finish();
 }
 

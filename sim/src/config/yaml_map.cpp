@@ -1,6 +1,7 @@
 #include "yaml_map.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -22,12 +23,70 @@ std::string child_path(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
 }
 
+namespace {
+
+/// Optimal-string-alignment distance between the lower-cased strings.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  auto low = [](char c) { return char(std::tolower(static_cast<unsigned char>(c))); };
+  const std::size_t n = a.size(), m = b.size();
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i)
+    for (std::size_t j = 1; j <= m; ++j) {
+      const std::size_t cost = low(a[i - 1]) == low(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && low(a[i - 1]) == low(b[j - 2]) && low(a[i - 2]) == low(b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[n][m];
+}
+
+}  // namespace
+
+std::string closest(const std::string& given, const std::vector<std::string>& allowed) {
+  const std::size_t limit = given.size() <= 4 ? 1 : given.size() <= 8 ? 2 : 3;
+  std::string best;
+  std::size_t best_d = limit + 1;
+  for (const auto& a : allowed)
+    if (const std::size_t d = edit_distance(given, a); d < best_d) {
+      best = a;
+      best_d = d;
+    }
+  return best;
+}
+
+std::string did_you_mean(const std::string& given, const std::vector<std::string>& allowed) {
+  const std::string c = closest(given, allowed);
+  return c.empty() ? std::string() : fmt::format("did you mean '{}'? ", c);
+}
+
 int Context::line(const YAML::Node& n) {
   const YAML::Mark m = n.Mark();
   return m.is_null() ? 0 : m.line + 1;
 }
 
+void Context::add_origin(const YAML::Node& node, const std::string& label) {
+  origins_.emplace_back(node, label);
+  if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      add_origin(it->first, label);
+      add_origin(it->second, label);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& child : node) add_origin(child, label);
+  }
+}
+
+const std::string* Context::origin(const YAML::Node& n) const {
+  if (!n.IsDefined()) return nullptr;
+  for (const auto& [node, label] : origins_)
+    if (node.is(n)) return &label;
+  return nullptr;
+}
+
 void Context::fail(const YAML::Node& at, const std::string& text) const {
+  if (const std::string* o = origin(at)) throw ConfigError(fmt::format("{}: {}: {}", file_, *o, text));
   const int l = line(at);
   if (l == 0) throw ConfigError(file_ + ": " + text);
   throw ConfigError(fmt::format("{}:{}: {}", file_, l, text));
@@ -89,7 +148,8 @@ const Map::Entry* Map::find(const std::string& key) const {
 void Map::allow_only(const std::vector<std::string>& allowed, const std::string& what) const {
   for (const auto& e : entries_)
     if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end())
-      ctx_->fail(e.key_node, fmt::format("{}: unknown {}; allowed: {}", child(e.key), what, fmt::join(allowed, ", ")));
+      ctx_->fail(e.key_node, fmt::format("{}: unknown {}; {}allowed: {}", child(e.key), what,
+                                         did_you_mean(e.key, allowed), fmt::join(allowed, ", ")));
 }
 
 const Map::Entry& Map::require(const std::string& key, const std::string& what) const {

@@ -3,6 +3,7 @@
 // ConfigError "FILE:LINE: key.path: what was found; what is allowed".
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -15,6 +16,14 @@ std::string describe(const YAML::Node& n);
 /// "parent.key", or "key" at the top level.
 std::string child_path(const std::string& parent, const std::string& key);
 
+/// The entry of `allowed` closest to `given` (case-insensitive edit distance, transpositions
+/// counting one), or "" when none is close enough to be a likely typo (at most 1 edit for names of
+/// up to 4 characters, 2 up to 8, 3 beyond).
+std::string closest(const std::string& given, const std::vector<std::string>& allowed);
+
+/// "did you mean 'x'? " when closest() finds one, else "" (to put before an "allowed: ..." list).
+std::string did_you_mean(const std::string& given, const std::vector<std::string>& allowed);
+
 /// The file name, for located messages.
 class Context {
  public:
@@ -22,11 +31,18 @@ class Context {
   const std::string& file() const { return file_; }
   /// Line (1-based) of a node, 0 when unknown.
   static int line(const YAML::Node& n);
+  /// Marks `node` and every node under it as given by `label` rather than read from the file (e.g.
+  /// a command-line override "optim.learning_rate=abc"): errors at them name the label instead of
+  /// a line of the file.
+  void add_origin(const YAML::Node& node, const std::string& label);
+  /// The label of the origin holding `n`, or nullptr when `n` comes from the file.
+  const std::string* origin(const YAML::Node& n) const;
   [[noreturn]] void fail(const YAML::Node& at, const std::string& text) const;
   [[noreturn]] void fail_at_line(int line0, const std::string& text) const;
 
  private:
   std::string file_;
+  std::vector<std::pair<YAML::Node, std::string>> origins_;  // every node of each origin's subtree
 };
 
 double read_number(const Context& ctx, const YAML::Node& n, const std::string& path);
@@ -54,7 +70,8 @@ class Map {
 
   const Entry* find(const std::string& key) const;
   bool has(const std::string& key) const { return find(key) != nullptr; }
-  /// Fails on the first key not in `allowed`; `what` names the thing ("key of observation").
+  /// Fails on the first key not in `allowed` (suggesting the closest allowed one); `what` names
+  /// the thing ("key of observation").
   void allow_only(const std::vector<std::string>& allowed, const std::string& what) const;
   /// The entry, or a "missing" error that adds `what`.
   const Entry& require(const std::string& key, const std::string& what) const;

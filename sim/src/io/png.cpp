@@ -119,6 +119,54 @@ void check_size(const std::string& path, const ImageF& img) {
                                   path, img.cols(), img.rows()));
 }
 
+void check_planes(const std::string& path, const ImageF& r, const ImageF& g, const ImageF& b) {
+  check_size(path, r);
+  if (g.rows() != r.rows() || g.cols() != r.cols() || b.rows() != r.rows() || b.cols() != r.cols())
+    throw ConfigError(fmt::format("cannot write PNG '{}': the r, g, b planes differ in size ({}x{}, {}x{}, {}x{})",
+                                  path, r.cols(), r.rows(), g.cols(), g.rows(), b.cols(), b.rows()));
+}
+
+/// 8-bit grey pixels, PNG rows from the top (image row ny-1 first).
+std::vector<std::uint8_t> gray_pixels(const ImageF& unit_image) {
+  const Eigen::Index ny = unit_image.rows(), nx = unit_image.cols();
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(nx * ny));
+  for (Eigen::Index r = 0; r < ny; ++r)  // PNG row r (from the top) = image row ny-1-r
+    for (Eigen::Index j = 0; j < nx; ++j) pixels[std::size_t(r * nx + j)] = to_byte(unit_image(ny - 1 - r, j));
+  return pixels;
+}
+
+/// 8-bit interleaved RGB pixels, PNG rows from the top.
+std::vector<std::uint8_t> rgb_pixels(const ImageF& r, const ImageF& g, const ImageF& b) {
+  const Eigen::Index ny = r.rows(), nx = r.cols();
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(3 * nx * ny));
+  for (Eigen::Index row = 0; row < ny; ++row)
+    for (Eigen::Index j = 0; j < nx; ++j) {
+      const Eigen::Index i = ny - 1 - row;
+      std::uint8_t* p = &pixels[std::size_t(3 * (row * nx + j))];
+      p[0] = to_byte(r(i, j));
+      p[1] = to_byte(g(i, j));
+      p[2] = to_byte(b(i, j));
+    }
+  return pixels;
+}
+
+/// The PNG file's bytes for 8-bit pixels (rows top to bottom, `channels` interleaved).
+std::vector<std::uint8_t> encode_png(const std::vector<std::uint8_t>& pixels, Eigen::Index width, Eigen::Index height,
+                                     bool rgb) {
+  PngImage png;
+  png.img.width = static_cast<png_uint_32>(width);
+  png.img.height = static_cast<png_uint_32>(height);
+  png.img.format = rgb ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
+  png_alloc_size_t size = 0;  // first call: the size needed
+  if (!png_image_write_to_memory(&png.img, nullptr, &size, 0, pixels.data(), 0, nullptr))
+    throw IoError(fmt::format("cannot encode PNG: libpng: {}", png.img.message));
+  std::vector<std::uint8_t> bytes(size);
+  if (!png_image_write_to_memory(&png.img, bytes.data(), &size, 0, pixels.data(), 0, nullptr))
+    throw IoError(fmt::format("cannot encode PNG: libpng: {}", png.img.message));
+  bytes.resize(size);
+  return bytes;
+}
+
 }  // namespace
 
 ImageF asinh_stretch(const ImageF& img, double lo_percentile, double hi_percentile, double softening) {
@@ -151,29 +199,22 @@ ImageF asinh_stretch(const ImageF& img, double lo_percentile, double hi_percenti
 
 void write_png_gray(const std::string& path, const ImageF& unit_image) {
   check_size(path, unit_image);
-  const Eigen::Index ny = unit_image.rows(), nx = unit_image.cols();
-  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(nx * ny));
-  for (Eigen::Index r = 0; r < ny; ++r)  // PNG row r (from the top) = image row ny-1-r
-    for (Eigen::Index j = 0; j < nx; ++j) pixels[std::size_t(r * nx + j)] = to_byte(unit_image(ny - 1 - r, j));
-  write_png(path, pixels, nx, ny, false);
+  write_png(path, gray_pixels(unit_image), unit_image.cols(), unit_image.rows(), false);
 }
 
 void write_png_rgb(const std::string& path, const ImageF& r, const ImageF& g, const ImageF& b) {
-  check_size(path, r);
-  if (g.rows() != r.rows() || g.cols() != r.cols() || b.rows() != r.rows() || b.cols() != r.cols())
-    throw ConfigError(fmt::format("cannot write PNG '{}': the r, g, b planes differ in size ({}x{}, {}x{}, {}x{})",
-                                  path, r.cols(), r.rows(), g.cols(), g.rows(), b.cols(), b.rows()));
-  const Eigen::Index ny = r.rows(), nx = r.cols();
-  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(3 * nx * ny));
-  for (Eigen::Index row = 0; row < ny; ++row)
-    for (Eigen::Index j = 0; j < nx; ++j) {
-      const Eigen::Index i = ny - 1 - row;
-      std::uint8_t* p = &pixels[std::size_t(3 * (row * nx + j))];
-      p[0] = to_byte(r(i, j));
-      p[1] = to_byte(g(i, j));
-      p[2] = to_byte(b(i, j));
-    }
-  write_png(path, pixels, nx, ny, true);
+  check_planes(path, r, g, b);
+  write_png(path, rgb_pixels(r, g, b), r.cols(), r.rows(), true);
+}
+
+std::vector<std::uint8_t> encode_png_gray(const ImageF& unit_image) {
+  check_size("(in memory)", unit_image);
+  return encode_png(gray_pixels(unit_image), unit_image.cols(), unit_image.rows(), false);
+}
+
+std::vector<std::uint8_t> encode_png_rgb(const ImageF& r, const ImageF& g, const ImageF& b) {
+  check_planes("(in memory)", r, g, b);
+  return encode_png(rgb_pixels(r, g, b), r.cols(), r.rows(), true);
 }
 
 }  // namespace lensforge

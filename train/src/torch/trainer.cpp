@@ -33,46 +33,24 @@ using torch_impl::LensNet;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::int64_t kOnlineScalingExamples = 1000;
 
 /// Tag of the dropout generator's stream under the run seed.
 constexpr std::uint64_t kDropoutStream = 0x64726f706f7574ULL;  // "dropout"
-
-/// The first `size` examples of another source (DataSpec::size for files).
-class FirstExamples final : public ExampleSource {
- public:
-  FirstExamples(std::shared_ptr<const ExampleSource> inner, std::int64_t size) : inner_(std::move(inner)), size_(size) {}
-  std::int64_t size() const override { return size_; }
-  const std::vector<BandSchema>& bands() const override { return inner_->bands(); }
-  const std::vector<std::string>& columns() const override { return inner_->columns(); }
-  bool fresh_per_epoch() const override { return false; }
-  RawExample get(std::int64_t index) const override {
-    if (index < 0 || index >= size_) {
-      throw ConfigError(fmt::format("example {} out of range [0, {}) of {}", index, size_, describe()));
-    }
-    return inner_->get(index);
-  }
-  std::string describe() const override { return fmt::format("first {} of {}", size_, inner_->describe()); }
-
- private:
-  std::shared_ptr<const ExampleSource> inner_;
-  std::int64_t size_;
-};
 
 std::shared_ptr<const ExampleSource> open_source(const DataSpec& data, const TrainConfig& config, bool training,
                                                  const char* split) {
   SourceOptions options;
   options.bands = config.stack.bands;
-  options.columns = {"class"};
-  for (const auto& t : config.task.targets) options.columns.push_back(t);
+  options.columns = required_columns(config.task, training ? &config.augment : nullptr);
   options.noise_planes = training && config.augment.noise_redraw;
+  options.max_rows = data.online() ? 0 : data.size;
   if (data.online()) {
     auto generator = std::make_shared<const GeneratorConfig>(load_generator_config(data.population));
     return make_online_source(std::move(generator), data.seed, data.size, options);
   }
   if (data.file.empty()) throw ConfigError(fmt::format("{}: give a data file or a population config", split));
-  std::shared_ptr<const ExampleSource> source = open_dataset_source(data.file, options);
-  if (data.size > 0 && data.size < source->size()) source = std::make_shared<FirstExamples>(source, data.size);
-  return source;
+  return open_dataset_source(data.file, options);
 }
 
 std::string utc_now() {
@@ -253,8 +231,8 @@ bool output_dir_has_run(const fs::path& dir) {
 }  // namespace
 
 FitResult fit(const TrainConfig& config, const FitOptions& options) {
-  if (config.epochs < 1) throw ConfigError(fmt::format("epochs = {}: must be >= 1", config.epochs));
-  if (config.output_dir.empty()) throw ConfigError("output_dir is empty");
+  if (const std::string e = config.validate(); !e.empty()) throw ConfigError("training config: " + e);
+  if (config.output_dir.empty()) throw ConfigError("training config: output_dir is empty");
   const torch::Device device = torch_impl::parse_device(config.device);
   const fs::path dir(config.output_dir);
   fs::create_directories(dir);
@@ -265,13 +243,24 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
     throw ConfigError("output_dir " + dir.string() + " already holds a run: resume it or allow overwriting");
   }
   RunLog log(dir / "train.log", options.resume);
+  const std::string last_path = (dir / "last.pt").string(), best_path = (dir / "best.pt").string();
   const int threads = torch_impl::set_torch_threads(config.threads);
 
   // Data.
   auto train_source = open_source(config.train, config, true, "train");
   auto val_source = open_source(config.validation, config, false, "validation");
+  // A resumed run keeps the standardisation it started with (the training data may have grown).
+  // Online sources simulate every example they are asked for: their scaling comes from the first
+  // kOnlineScalingExamples images (the standard error of a mean is then ~3% of the spread).
+  std::optional<torch_impl::CheckpointReader> resume_from;
+  if (options.resume) resume_from.emplace(last_path);
   TargetScaling scaling;
-  if (!config.task.targets.empty()) scaling = fit_target_scaling(*train_source, config.task);
+  if (resume_from) {
+    scaling = resume_from->card().scaling;
+  } else if (!config.task.targets.empty()) {
+    scaling = fit_target_scaling(*train_source, config.task,
+                                 train_source->fresh_per_epoch() ? kOnlineScalingExamples : std::int64_t(100000));
+  }
   LoaderOptions train_opts = config.loader;
   train_opts.seed = config.seed;
   train_opts.augment = true;
@@ -309,10 +298,9 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
   int start_epoch = 0, best_epoch = -1, bad_epochs = 0;
   double best_val = kInf, stopping_best = kInf;
   nlohmann::json history = nlohmann::json::array();
-  const std::string last_path = (dir / "last.pt").string(), best_path = (dir / "best.pt").string();
 
-  if (options.resume) {
-    torch_impl::CheckpointReader reader(last_path);
+  if (resume_from) {
+    torch_impl::CheckpointReader& reader = *resume_from;
     if (resume_identity(reader.card()) != resume_identity(card)) {
       throw ConfigError("resume: " + last_path + " was written for another model, data preparation or task: " +
                         resume_identity(reader.card()).dump() + " vs " + resume_identity(card).dump());
@@ -344,6 +332,7 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
     if (state.rng_dropout.defined()) model->dropout_control().generator.set_state(state.rng_dropout);
     write_metrics(dir, history);
     log.line(fmt::format("resumed from {} after epoch {}", last_path, start_epoch));
+    resume_from.reset();
   }
   log.line(fmt::format("training {} ({} parameters) on {} examples of {}, validating on {}; {} threads on {}",
                        card.model.architecture == Architecture::CNN ? "CNN" : "ResNet",
