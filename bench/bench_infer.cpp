@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
   g.num_images = n;
   g.seed = 1;
   generate_dataset(config, g);
+  const std::string validation = (dir / "validation.h5").string();
+  g.output = validation;
+  g.num_images = 64;
+  g.seed = 2;
+  generate_dataset(config, g);
   ExportFitsCommandArgs e;
   e.path = h5;
   e.indices = "0-" + std::to_string(n - 1);
@@ -74,7 +79,7 @@ int main(int argc, char** argv) {
   train::TrainConfig c;
   c.output_dir = (dir / "run").string();
   c.train.file = h5;
-  c.validation.file = h5;
+  c.validation.file = validation;
   c.stack.bands = {"VIS", "Y", "J", "H"};
   c.stack.pixel_scale = 0.2;
   c.stack.size = 64;

@@ -15,7 +15,7 @@ namespace lensforge::test {
 
 struct InferFixture {
   std::filesystem::path dir;   ///< temporary folder, removed at exit
-  std::string dataset;         ///< 8 images, seed 5
+  std::string dataset;         ///< 8 images, seed 5 (trained on; validation.h5: 4 images, seed 6)
   std::string checkpoint;      ///< best.pt of the tiny run
   ~InferFixture() { std::filesystem::remove_all(dir); }
 };
@@ -35,16 +35,21 @@ inline const InferFixture& infer_fixture() {
     g.seed = 5;
     g.threads = 2;
     generate_dataset(config, g);
+    g.output = (x.dir / "validation.h5").string();  // training validates on other images
+    g.num_images = 4;
+    g.seed = 6;
+    generate_dataset(config, g);
 
     train::TrainConfig c;
     c.output_dir = (x.dir / "run").string();
     c.train.file = x.dataset;
-    c.validation.file = x.dataset;
+    c.validation.file = g.output;
     c.stack.bands = {"VIS", "Y"};
     c.stack.pixel_scale = 0.2;
     c.stack.size = 24;
     c.augment.dihedral = false;
     c.task.targets = {"lens_theta_E"};
+    c.model.num_targets = 1;
     c.model.widths = {4, 8};
     c.model.dense_units = 8;
     c.model.dropout = 0.3;
