@@ -3,6 +3,8 @@
 //   bench_loader FILE.h5 [--batches N] [--workers W] [--augment] [--bands VIS,Y,J,H]
 //                [--pixel-scale 0.3125] [--size 64] [--batch-size 64]
 // Defaults: the Euclid bands onto 64x64 at 0.3125"/px (the 20" VIS field), batch 64, 1 worker.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +24,14 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// CPU time of the whole process (all threads), s: with one worker, the loader's own cost even
+// when other processes share the cores.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
 std::vector<std::string> split(const std::string& s) {
@@ -48,13 +58,20 @@ int main(int argc, char** argv) {
   std::string bands = "VIS,Y,J,H";
   for (int a = 2; a < argc; ++a) {
     const bool more = a + 1 < argc;
-    if (std::strcmp(argv[a], "--batches") == 0 && more) batches = std::atoi(argv[++a]);
-    else if (std::strcmp(argv[a], "--workers") == 0 && more) workers = std::atoi(argv[++a]);
-    else if (std::strcmp(argv[a], "--size") == 0 && more) size = std::atoi(argv[++a]);
-    else if (std::strcmp(argv[a], "--batch-size") == 0 && more) batch_size = std::atoi(argv[++a]);
-    else if (std::strcmp(argv[a], "--pixel-scale") == 0 && more) pixel_scale = std::atof(argv[++a]);
-    else if (std::strcmp(argv[a], "--bands") == 0 && more) bands = argv[++a];
-    else if (std::strcmp(argv[a], "--augment") == 0) augment = true;
+    if (std::strcmp(argv[a], "--batches") == 0 && more)
+      batches = std::atoi(argv[++a]);
+    else if (std::strcmp(argv[a], "--workers") == 0 && more)
+      workers = std::atoi(argv[++a]);
+    else if (std::strcmp(argv[a], "--size") == 0 && more)
+      size = std::atoi(argv[++a]);
+    else if (std::strcmp(argv[a], "--batch-size") == 0 && more)
+      batch_size = std::atoi(argv[++a]);
+    else if (std::strcmp(argv[a], "--pixel-scale") == 0 && more)
+      pixel_scale = std::atof(argv[++a]);
+    else if (std::strcmp(argv[a], "--bands") == 0 && more)
+      bands = argv[++a];
+    else if (std::strcmp(argv[a], "--augment") == 0)
+      augment = true;
     else {
       std::fprintf(stderr, "bench_loader: unknown argument %s\n", argv[a]);
       return 2;
@@ -99,18 +116,19 @@ int main(int argc, char** argv) {
     loader.start_epoch(0);
     (void)loader.next();  // warm-up: threads started, first chunks cached
     const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_seconds();
     int done = 0;
     for (; done < batches; ++done)
       if (!loader.next()) break;
-    const double s = seconds_since(t0);
+    const double s = seconds_since(t0), cpu = cpu_seconds() - c0;
     const InputShape shape = loader.shape();
     std::printf("%s: %lld images, open %.1f ms (labels read)\n", src->describe().c_str(), (long long)src->size(),
                 1e3 * open_s);
     std::printf("one example: read %.3f ms, stack+%spreprocess %.3f ms\n", 1e3 * read_s / reps,
                 augment ? "augment+" : "", 1e3 * prep_s / reps);
-    std::printf("%d batches of %d x %dx%dx%d, %d worker(s)%s: %.2f ms per batch, %.0f images/s\n", done, batch_size,
-                shape.channels, shape.height, shape.width, workers, augment ? ", augmented" : "", 1e3 * s / done,
-                done * batch_size / s);
+    std::printf("%d batches of %d x %dx%dx%d, %d worker(s)%s: %.2f ms per batch (%.2f ms CPU), %.0f images/s\n", done,
+                batch_size, shape.channels, shape.height, shape.width, workers, augment ? ", augmented" : "",
+                1e3 * s / done, 1e3 * cpu / done, done * batch_size / s);
   } catch (const Error& e) {
     std::fprintf(stderr, "bench_loader: %s\n", e.what());
     return 1;

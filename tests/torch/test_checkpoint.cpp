@@ -11,6 +11,7 @@
 
 #include "checkpoint.hpp"
 #include "lensforge/sim/core/error.hpp"
+#include "lensforge/train/data/batch_loader.hpp"
 #include "lensforge/train/predictor.hpp"
 #include "lensforge/train/trainer.hpp"
 #include "models.hpp"
@@ -36,6 +37,7 @@ ModelCard test_card() {
   c.bands = test::tiny_schema(16).bands;
   c.preprocess.stretch = Stretch::ASINH;
   c.preprocess.softening = 0.25;
+  c.preprocess.normalisation = Normalisation::NONE;
   c.task.targets = {"lens_theta_E", "lens_e1"};
   c.scaling = {{"lens_theta_E", "lens_e1"}, {1.5, -0.2}, {0.4, 3.0}};
   c.temperature = 1.7;
@@ -187,6 +189,36 @@ TEST(Predictor, LogitGradientMatchesFiniteDifferences) {
   x[k] = x0 - h;
   const float down = predictor.predict(x, 2).logit[1];
   EXPECT_NEAR((up - down) / (2 * h), g[k], 0.05 * std::abs(g[k]));
+}
+
+TEST(Predictor, PreparesRawBandsAsTrainingDid) {
+  test::TempDir dir("pred_prepare");
+  const ModelCard card = test_card();
+  LensNet net = make_model(card);
+  torch_impl::save_checkpoint(dir.file("m.pt"), card, net);
+  Predictor predictor(dir.file("m.pt"), "cpu", 1);
+  Sample s = test::tiny_sample(3, 1, 16);
+  RawExample raw;
+  raw.index = 1;
+  // The image's bands in another order than the model's: prepare picks them by name.
+  raw.bands = {s.bands[1].image, s.bands[0].image};
+  std::vector<BandSchema> bands = {card.bands[1], card.bands[0]};
+  const Example e = predictor.prepare(raw, bands);
+  TaskSpec no_targets = card.task;
+  no_targets.targets.clear();
+  const Example expected = prepare_example(raw, bands, {}, card.stack, card.preprocess, no_targets, nullptr, nullptr);
+  EXPECT_EQ(e.pixels.size(), std::size_t(card.model.input.numel()));
+  EXPECT_EQ(e.pixels, expected.pixels);
+  // Band A of the model is the image's second band, stretched with asinh(x / 0.25).
+  EXPECT_FLOAT_EQ(e.pixels[0], std::asinh(s.bands[0].image(0, 0) / 0.25f));
+  raw.bands.pop_back();
+  bands.pop_back();
+  try {
+    predictor.prepare(raw, bands);
+    FAIL() << "no exception";
+  } catch (const ConfigError& err) {
+    EXPECT_NE(std::string(err.what()).find("needs band \"A\""), std::string::npos) << err.what();
+  }
 }
 
 TEST(Predictor, CudaRequestWithoutCudaIsAClearError) {

@@ -1,7 +1,6 @@
 // lensforge-train as a user runs it: fit on a tiny generated data set, resume, show-config, and the
 // exit status and single error line of bad input.
 #include <gtest/gtest.h>
-#include <hdf5.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -141,9 +140,13 @@ TEST_F(CliTrain, FitWritesCheckpointsAndOneMetricsRowPerEpoch) {
     EXPECT_TRUE(fs::is_regular_file(work_ / "run" / f)) << f;
   const auto rows = read_metrics(work_ / "run" / "metrics.csv");
   ASSERT_EQ(rows.size(), 2u);
-  for (const auto& row : rows)
-    for (const auto& [name, v] : row)
-      if (name == "train_loss" || name == "val_loss") EXPECT_TRUE(std::isfinite(v) && v > 0) << name;
+  for (const auto& row : rows) {
+    for (const auto& [name, v] : row) {
+      if (name == "train_loss" || name == "val_loss") {
+        EXPECT_TRUE(std::isfinite(v) && v > 0) << name;
+      }
+    }
+  }
   EXPECT_NE(r.out.find("completed 2 epochs"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("best: epoch"), std::string::npos) << r.out;
 
@@ -156,10 +159,7 @@ TEST_F(CliTrain, FitWritesCheckpointsAndOneMetricsRowPerEpoch) {
 }
 
 TEST_F(CliTrain, DataThatLacksABandIsBadInput) {
-  const Result r = train("fit " + write_config() + " --set stack.bands=[VIS,K]");
-  EXPECT_EQ(r.status, 2) << r.err;
-  EXPECT_EQ(r.err.rfind("lensforge-train: error: ", 0), 0u) << r.err;
-  EXPECT_NE(r.err.find("'K'"), std::string::npos) << r.err;
+  expect_bad_input(train("fit " + write_config() + " --set stack.bands=[VIS,K]"), "no band 'K'");
 }
 
 TEST_F(CliTrain, ResumeReachesTheMetricsOfAnUninterruptedRun) {
@@ -183,39 +183,24 @@ TEST_F(CliTrain, ResumeReachesTheMetricsOfAnUninterruptedRun) {
     }
 }
 
+// One case of each kind (the config messages themselves are checked in tests/train/test_train_config.cpp).
 TEST_F(CliTrain, BadInputExitsTwoWithOneErrorLineAndWritesNothing) {
-  expect_bad_input(train("fit " + write_config("device: gpu\n")), "device = gpu; allowed: cpu, cuda");
   expect_bad_input(train("fit " + write_config("epoch: 3\n", "typo.yaml")),
                    "typo.yaml:15: epoch: unknown top-level key; did you mean 'epochs'?");
-  expect_bad_input(train("fit " + write_config() + " --set model.widths=[0]"),
-                   "override 'model.widths=[0]': model.widths[0] = 0");
   expect_bad_input(train("fit " + write_config() + " --set data.train.file=missing.h5"),
                    "data.train.file = " + (work_ / "missing.h5").string() + ": no such file");
-  expect_bad_input(train("fit no_such.yaml"), "no_such.yaml");
   expect_bad_input(train("fit " + write_config() + " --resume"), "no " + (work_ / "run" / "last.pt").string());
-  expect_bad_input(train("fit " + write_config() + " --resume --overwrite"), "--overwrite excludes --resume");
-  expect_bad_input(train("fit " + write_config() + " --epochs 0"), "--epochs");
   expect_bad_input(train("fti cfg.yaml"), "unknown command 'fti'; available: fit, show-config");
 }
 
 TEST_F(CliTrain, NonFiniteLossStopsWithStatusOneAndTheReason) {
-  // A copy of the training set whose VIS images are NaN: the first batch's loss is NaN.
-  const fs::path nan_file = work_ / "nan.h5";
-  fs::copy_file(data_ / "train.h5", nan_file);
-  const hid_t f = H5Fopen(nan_file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-  ASSERT_GE(f, 0);
-  const hid_t d = H5Dopen2(f, "/images/VIS", H5P_DEFAULT);
-  ASSERT_GE(d, 0);
-  const hid_t space = H5Dget_space(d);
-  const std::vector<float> nan(std::size_t(H5Sget_simple_extent_npoints(space)), std::nanf(""));
-  EXPECT_GE(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, nan.data()), 0);
-  H5Sclose(space);
-  H5Dclose(d);
-  H5Fclose(f);
-
-  const Result r = train("fit " + write_config() + " --set data.train.file=nan.h5");
+  // Pixels scaled by 1e38 and neither stretched nor normalised: every lens galaxy's core (tens of
+  // e-/s in a 0.6" pixel) exceeds float32's 3.4e38, so the first batch's loss is not finite.
+  const Result r = train("fit " + write_config() +
+                         " --set 'preprocess={band_scale: [1e38, 1e38], stretch: linear, normalisation: none}'");
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_NE(r.err.find("lensforge-train: error: training stopped: non-finite loss"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("at epoch 1, batch 1"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTrain, ShowConfigPrintsTheEffectiveConfig) {
@@ -234,7 +219,6 @@ TEST_F(CliTrain, ShowConfigPrintsTheEffectiveConfig) {
   const Result missing = train("show-config cfg.yaml --set data.validation.file=later.h5");
   EXPECT_EQ(missing.status, 0);
   EXPECT_NE(missing.err.find("note: data.validation.file"), std::string::npos) << missing.err;
-  expect_bad_input(train("show-config cfg.yaml --set optim.learnig_rate=1"), "did you mean 'learning_rate'?");
 }
 
 }  // namespace

@@ -21,8 +21,8 @@ namespace lensforge::test {
 struct TempDir {
   std::filesystem::path path;
   TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("lensforge_train_" + std::to_string(::getpid()) + "_" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    path = std::filesystem::temp_directory_path() / ("lensforge_train_" + std::to_string(::getpid()) + "_" +
+                                                     std::to_string(reinterpret_cast<std::uintptr_t>(this)));
     std::filesystem::create_directories(path);
   }
   ~TempDir() { std::filesystem::remove_all(path); }

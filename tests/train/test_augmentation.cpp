@@ -23,10 +23,10 @@ using namespace lensforge::train;
 namespace {
 
 // Label columns of the test scene, with lensforge's names.
-const std::vector<std::string> kColumns{"lens_theta_E",     "lens_center_x",    "lens_center_y", "lens_e1",
-                                        "lens_e2",          "lens_gamma1",      "lens_gamma2",   "galaxy_center_x",
-                                        "galaxy_center_y",  "galaxy_e1",        "galaxy_e2",     "source1_center_x",
-                                        "source1_center_y", "source1_e1",       "source1_e2"};
+const std::vector<std::string> kColumns{"lens_theta_E",     "lens_center_x", "lens_center_y", "lens_e1",
+                                        "lens_e2",          "lens_gamma1",   "lens_gamma2",   "galaxy_center_x",
+                                        "galaxy_center_y",  "galaxy_e1",     "galaxy_e2",     "source1_center_x",
+                                        "source1_center_y", "source1_e1",    "source1_e2"};
 
 std::vector<double> scene_labels() {
   return {0.8, 0.23, -0.17, 0.15, -0.1, 0.04, -0.03, 0.19, -0.12, 0.1, 0.2, 0.31, 0.08, -0.2, 0.12};
@@ -51,11 +51,11 @@ Scene scene_from(const std::vector<double>& v) {
                              {Sie{at("lens_theta_E"), at("lens_e1"), at("lens_e2"), cx, cy},
                               Shear{at("lens_gamma1"), at("lens_gamma2"), cx, cy}}}};
   s.z_source_convention = 2.0;
-  s.lens_light = {{Sersic{20.0, 0.5, 2.5, at("galaxy_e1"), at("galaxy_e2"), at("galaxy_center_x"), at("galaxy_center_y")},
-                   0.5}};
-  s.sources = {{Sersic{50.0, 0.12, 1.0, at("source1_e1"), at("source1_e2"), at("source1_center_x"),
-                       at("source1_center_y")},
-                2.0}};
+  s.lens_light = {
+      {Sersic{20.0, 0.5, 2.5, at("galaxy_e1"), at("galaxy_e2"), at("galaxy_center_x"), at("galaxy_center_y")}, 0.5}};
+  s.sources = {
+      {Sersic{50.0, 0.12, 1.0, at("source1_e1"), at("source1_e2"), at("source1_center_x"), at("source1_center_y")},
+       2.0}};
   return s;
 }
 

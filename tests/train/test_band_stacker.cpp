@@ -15,7 +15,9 @@ using namespace lensforge::train;
 
 namespace {
 
-BandSchema band(const char* name, int n, double scale) { return BandSchema{name, "test", n, n, "e-/s", 25.0, scale, 1.0, 0.0}; }
+BandSchema band(const char* name, int n, double scale) {
+  return BandSchema{name, "test", n, n, "e-/s", 25.0, scale, 1.0, 0.0};
+}
 
 ImageF random_image(int n, std::uint64_t seed) {
   Rng rng(seed, 0);
@@ -101,7 +103,8 @@ TEST(BandStacker, InterpolationReproducesSmoothSurfaceBrightness) {
     for (int i = 0; i < n_out; ++i)
       for (int j = 0; j < n_out; ++j) {
         const double x = out_grid.x(j), y = out_grid.y(i);
-        if (std::abs(x) > in_grid.x(n_in - 1) || std::abs(y) > in_grid.y(n_in - 1)) continue;  // beyond the outer centres
+        if (std::abs(x) > in_grid.x(n_in - 1) || std::abs(y) > in_grid.y(n_in - 1))
+          continue;  // beyond the outer centres
         const double expect = sb(x, y) * s_out * s_out;
         worst = std::max(worst, std::abs(out[std::size_t(i * n_out + j)] - expect) / (s_out * s_out));
       }
@@ -114,8 +117,10 @@ TEST(BandStacker, InterpolationReproducesSmoothSurfaceBrightness) {
 
 TEST(BandStacker, FinestStacksEuclidBandsOnOneGrid) {
   // VIS 200 px at 0.1" and NISP 66 px at 0.3" onto 0.3125"/px: the 20" VIS field is 64 px.
-  const std::vector<BandSchema> bands{band("VIS", 200, 0.1), band("Y", 66, 0.3), band("J", 66, 0.3), band("H", 66, 0.3)};
-  EXPECT_EQ(stacked_shape(StackSpec{{"VIS", "Y", "J", "H"}, BandGrid::FINEST, 0.3125, 0}, bands), (InputShape{4, 64, 64}));
+  const std::vector<BandSchema> bands{band("VIS", 200, 0.1), band("Y", 66, 0.3), band("J", 66, 0.3),
+                                      band("H", 66, 0.3)};
+  EXPECT_EQ(stacked_shape(StackSpec{{"VIS", "Y", "J", "H"}, BandGrid::FINEST, 0.3125, 0}, bands),
+            (InputShape{4, 64, 64}));
   // Default scale: the finest band's; default size: its field of view.
   EXPECT_EQ(stacked_shape(StackSpec{{"H", "VIS"}, BandGrid::FINEST, 0.0, 0}, bands), (InputShape{2, 200, 200}));
   const BandStacker s(StackSpec{{"H", "VIS"}, BandGrid::FINEST, 0.0, 0}, bands);
@@ -126,10 +131,10 @@ TEST(BandStacker, FinestStacksEuclidBandsOnOneGrid) {
   std::vector<ImageF> images{ImageF::Constant(200, 200, 0.01f), ImageF::Constant(66, 66, 0.09f),
                              ImageF::Constant(66, 66, 0.09f), ImageF::Constant(66, 66, 0.09f)};
   const auto out = stack(s, images);
-  EXPECT_NEAR(out[std::size_t(100 * 200 + 100)], 0.01f, 1e-7f);            // H, centre
-  EXPECT_NEAR(out[std::size_t(1 * 200 + 1)], 0.01f, 1e-7f);                // H, inside the NISP field
-  EXPECT_EQ(out[0], 0.0f);                                                 // H, corner beyond it
-  EXPECT_NEAR(out[std::size_t(200 * 200)], 0.01f, 1e-7f);                  // VIS, corner
+  EXPECT_NEAR(out[std::size_t(100 * 200 + 100)], 0.01f, 1e-7f);  // H, centre
+  EXPECT_NEAR(out[std::size_t(1 * 200 + 1)], 0.01f, 1e-7f);      // H, inside the NISP field
+  EXPECT_EQ(out[0], 0.0f);                                       // H, corner beyond it
+  EXPECT_NEAR(out[std::size_t(200 * 200)], 0.01f, 1e-7f);        // VIS, corner
 }
 
 TEST(BandStacker, NativeCopiesAndCropsSymmetrically) {
@@ -168,8 +173,8 @@ TEST(BandStacker, ErrorsSayWhatIsWrong) {
     EXPECT_NE(m.find("'K'"), std::string::npos) << m;
     EXPECT_NE(m.find("VIS, Y"), std::string::npos) << m;
   }
-  EXPECT_THROW(BandStacker(StackSpec{{"Y"}, BandGrid::NATIVE, 0.0, 63}, bands), ConfigError);   // odd crop
-  EXPECT_THROW(BandStacker(StackSpec{{"Y"}, BandGrid::NATIVE, 0.1, 0}, bands), ConfigError);    // scale change
+  EXPECT_THROW(BandStacker(StackSpec{{"Y"}, BandGrid::NATIVE, 0.0, 63}, bands), ConfigError);  // odd crop
+  EXPECT_THROW(BandStacker(StackSpec{{"Y"}, BandGrid::NATIVE, 0.1, 0}, bands), ConfigError);   // scale change
   const BandStacker s(StackSpec{{"Y"}, BandGrid::FINEST, 0.0, 0}, bands);
   std::vector<float> out(std::size_t(s.shape().numel()));
   EXPECT_THROW(s.stack({ImageF::Zero(200, 200), ImageF::Zero(60, 60)}, out.data()), ConfigError);  // wrong shape

@@ -117,7 +117,8 @@ TEST(BatchLoader, BatchesHoldTheStoredPixelsAndLabels) {
   o.batch_size = 8;
   o.shuffle = false;
   o.workers = 2;
-  BatchLoader loader(src, StackSpec{{"C", "A"}, BandGrid::NATIVE, 0.0, 0}, pre, theta_task(), scaling, AugmentSpec{}, o);
+  BatchLoader loader(src, StackSpec{{"C", "A"}, BandGrid::NATIVE, 0.0, 0}, pre, theta_task(), scaling, AugmentSpec{},
+                     o);
   EXPECT_EQ(loader.shape(), (InputShape{2, 12, 12}));
   EXPECT_EQ(loader.batches_per_epoch(), 4);  // 30 rows: 8 + 8 + 8 + 6
   const auto batches = run_epoch(loader, 0);
@@ -325,7 +326,8 @@ TEST(BatchLoader, StopsPromptlyWhenTheConsumerStopsEarly) {
 TEST(BatchLoader, RefusesMismatchedScalingAndOptions) {
   const auto src = file_source(false);
   LoaderOptions o;
-  EXPECT_THROW(BatchLoader(src, kStack, PreprocessSpec{}, theta_task(), TargetScaling{}, AugmentSpec{}, o), ConfigError);
+  EXPECT_THROW(BatchLoader(src, kStack, PreprocessSpec{}, theta_task(), TargetScaling{}, AugmentSpec{}, o),
+               ConfigError);
   o.workers = 0;
   const TargetScaling sc = fit_target_scaling(*src, theta_task());
   EXPECT_THROW(BatchLoader(src, kStack, PreprocessSpec{}, theta_task(), sc, AugmentSpec{}, o), ConfigError);

@@ -138,7 +138,7 @@ TEST(DatasetSource, ErrorsNameTheFileAndWhatIsThere) {
   m = open_error(dataset(), o);
   EXPECT_NE(m.find("'lens_theta_e'"), std::string::npos) << m;
   EXPECT_NE(m.find("lens_theta_E"), std::string::npos) << m;  // listed among those there
-  EXPECT_EQ(m.find("subtype"), std::string::npos) << m;        // strings are not offered
+  EXPECT_EQ(m.find("subtype"), std::string::npos) << m;       // strings are not offered
 
   o.columns = {"subtype"};
   m = open_error(dataset(), o);

@@ -115,7 +115,7 @@ TEST(Preprocess, StretchesFollowTheirFormulas) {
     preprocess(x.data(), shape, p);
     for (std::size_t k = 0; k < in.size(); ++k) {
       const double v = 2.0 * in[k];
-      const double expect = st == Stretch::LINEAR ? v
+      const double expect = st == Stretch::LINEAR  ? v
                             : st == Stretch::ASINH ? std::asinh(v / 0.5)
                             : st == Stretch::SQRT  ? std::copysign(std::sqrt(std::abs(v)), v)
                                                    : std::log10(1.0 + std::max(v, 0.0) / 0.5);

@@ -155,7 +155,8 @@ TEST(Specs, JsonMissingKeysKeepDefaults) {
 
 TEST(Specs, JsonErrorsNameTheKey) {
   auto stack = [](json j) { return config_error([&] { (void)j.get<StackSpec>(); }); };
-  EXPECT_NE(stack(json{{"bands", {"VIS"}}, {"size", "big"}}).find("stack.size: expected an integer"), std::string::npos);
+  EXPECT_NE(stack(json{{"bands", {"VIS"}}, {"size", "big"}}).find("stack.size: expected an integer"),
+            std::string::npos);
   EXPECT_NE(stack(json{{"bands", {"VIS"}}, {"size", 6.5}}).find("stack.size"), std::string::npos);
   EXPECT_NE(stack(json{{"bands", {"VIS"}}, {"grid", "coarse"}}).find("stack.grid: expected finest or native"),
             std::string::npos);
@@ -171,8 +172,9 @@ TEST(Specs, JsonErrorsNameTheKey) {
   EXPECT_NE(aug.find("augment.vector_pairs"), std::string::npos) << aug;
   const std::string task = config_error([] { (void)json{{"classify", 1}}.get<TaskSpec>(); });
   EXPECT_NE(task.find("task.classify: expected true or false"), std::string::npos) << task;
-  const std::string sc = config_error(
-      [] { (void)json{{"names", {"a"}}, {"mean", {0.0}}, {"scale", {-1.0}}}.get<TargetScaling>(); });
+  const std::string sc = config_error([] {
+    (void)json{{"names", {"a"}}, {"mean", {0.0}}, {"scale", {-1.0}}}.get<TargetScaling>();
+  });
   EXPECT_NE(sc.find("scaling.scale[0]"), std::string::npos) << sc;
 }
 
@@ -221,7 +223,8 @@ TEST(Specs, RequiredColumnsAddPairPartnersOfTargets) {
   AugmentSpec a;
   a.vector_pairs = default_vector_pairs();
   a.spin2_pairs = default_spin2_pairs();
-  EXPECT_EQ(required_columns(t, &a),
-            (std::vector<std::string>{"class", "lens_theta_E", "lens_e1", "lens_e2", "lens_center_y", "lens_center_x"}));
-  EXPECT_EQ(required_columns(t, nullptr), (std::vector<std::string>{"class", "lens_theta_E", "lens_e1", "lens_center_y"}));
+  EXPECT_EQ(required_columns(t, &a), (std::vector<std::string>{"class", "lens_theta_E", "lens_e1", "lens_e2",
+                                                               "lens_center_y", "lens_center_x"}));
+  EXPECT_EQ(required_columns(t, nullptr),
+            (std::vector<std::string>{"class", "lens_theta_E", "lens_e1", "lens_center_y"}));
 }

@@ -102,19 +102,26 @@ int run_fit_command(const FitCommandArgs& a, std::ostream& out, std::ostream& er
   options.overwrite = a.overwrite;
   options.progress = true;
   options.max_batches = a.max_batches;
+  // fit() may find bad input (a band or label column the data lacks) after creating the output
+  // folder: a folder this command created is removed again, so bad input leaves nothing behind.
+  std::error_code ec;
+  const bool had_output_dir = fs::exists(config.output_dir, ec);
   FitResult r;
   try {
     r = fit(config, options);
   } catch (const ConfigError& e) {
+    if (!had_output_dir) fs::remove_all(config.output_dir, ec);
     return report_error(err, e.what(), kExitBadInput);
   } catch (const std::exception& e) {
     return report_error(err, e.what(), kExitFailure);
   }
   if (!r.ok)
     return report_error(err,
-                        fmt::format("training stopped: {} (after {} complete epochs; {} and {} keep the last good "
-                                    "state)",
-                                    r.stop_reason, r.epochs_completed, r.best_checkpoint, r.last_checkpoint),
+                        fmt::format("training stopped: {} ({})", r.stop_reason,
+                                    r.last_checkpoint.empty()
+                                        ? std::string("no epoch completed, no checkpoint written")
+                                        : fmt::format("{} holds epoch {}, {} the best epoch so far",
+                                                      r.last_checkpoint, r.epochs_completed, r.best_checkpoint)),
                         kExitFailure);
   out << fmt::format("{}: {}\n", config.output_dir, r.stop_reason);
   if (r.best_epoch >= 0)

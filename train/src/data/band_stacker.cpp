@@ -105,8 +105,8 @@ BandStacker::BandStacker(const StackSpec& spec, const std::vector<BandSchema>& b
       if (bands[b].pixel_scale < bands[finest].pixel_scale) finest = b;
     const BandSchema& f = bands[finest];
     pixel_scale_ = spec.pixel_scale > 0.0 ? spec.pixel_scale : f.pixel_scale;
-    nx = ny = spec.size > 0 ? spec.size
-                            : std::max(1, int(std::lround(std::max(f.nx, f.ny) * f.pixel_scale / pixel_scale_)));
+    nx = ny =
+        spec.size > 0 ? spec.size : std::max(1, int(std::lround(std::max(f.nx, f.ny) * f.pixel_scale / pixel_scale_)));
     if (nx > 4096)
       throw ConfigError(fmt::format(
           "stack: the field of view of {} ({} px at {} arcsec/px) is {} px at {} arcsec/px, more than 4096; set size",

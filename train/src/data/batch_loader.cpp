@@ -64,7 +64,8 @@ struct BatchLoader::Impl {
       : source(std::move(s)),
         preparer(source->bands(), source->columns(), stack, preprocess, task,
                  o.augment ? std::optional<AugmentSpec>(augment) : std::nullopt),
-        scaling(std::move(sc)), options(o) {}
+        scaling(std::move(sc)),
+        options(o) {}
 
   std::int64_t items_per_epoch() const {
     if (!options.balance_classes) return source->size();
@@ -190,14 +191,16 @@ BatchLoader::BatchLoader(std::shared_ptr<const ExampleSource> source, StackSpec 
   if (options.balance_classes) {
     const ExampleSource& s = *impl_->source;
     if (s.fresh_per_epoch())
-      throw ConfigError("loader.balance_classes: online sources draw classes by the population's fractions (set them "
-                        "in its classes:); balancing is for files");
+      throw ConfigError(
+          "loader.balance_classes: online sources draw classes by the population's fractions (set them "
+          "in its classes:); balancing is for files");
     const auto& cols = s.columns();
     const auto it = std::find(cols.begin(), cols.end(), "class");
     if (it == cols.end())
       throw ConfigError(fmt::format("loader.balance_classes: {} was opened without the 'class' column", s.describe()));
     const std::size_t c = std::size_t(it - cols.begin());
-    for (std::int64_t i = 0; i < s.size(); ++i) (s.labels(i)[c] == 1.0 ? impl_->positives : impl_->negatives).push_back(i);
+    for (std::int64_t i = 0; i < s.size(); ++i)
+      (s.labels(i)[c] == 1.0 ? impl_->positives : impl_->negatives).push_back(i);
     if (impl_->positives.empty() || impl_->negatives.empty())
       throw ConfigError(fmt::format("loader.balance_classes: {} has {} positives and {} negatives; both are needed",
                                     s.describe(), impl_->positives.size(), impl_->negatives.size()));

@@ -27,22 +27,24 @@ class DatasetSource final : public ExampleSource {
       for (const std::string& name : options.bands) {
         const auto k = schema.band_index(name);
         if (!k)
-          throw ConfigError(fmt::format("{}: no band '{}' in this data set (its bands: {})", path, name,
-                                        fmt::join(available, ", ")));
+          throw ConfigError(
+              fmt::format("{}: no band '{}' in this data set (its bands: {})", path, name, fmt::join(available, ", ")));
         bands_.push_back(schema.bands[*k]);
       }
     }
     if (options.noise_planes)
       for (DatasetPlane p : {DatasetPlane::NOISELESS, DatasetPlane::SIGMA})
         if (!schema.has_plane(p))
-          throw ConfigError(fmt::format("{}: noise re-draws need the {} planes, which this data set does not store "
-                                        "(generate it with store: {{noiseless: true, sigma: true}} and noise on)",
-                                        path, dataset_plane_name(p)));
+          throw ConfigError(
+              fmt::format("{}: noise re-draws need the {} planes, which this data set does not store "
+                          "(generate it with store: {{noiseless: true, sigma: true}} and noise on)",
+                          path, dataset_plane_name(p)));
     noise_planes_ = options.noise_planes;
     // Rows.
     const std::int64_t rows = reader_.num_images();
     if (options.max_rows < 0 || options.max_rows > rows)
-      throw ConfigError(fmt::format("{}: max_rows = {}: must be in [0, {}] (0: all rows)", path, options.max_rows, rows));
+      throw ConfigError(
+          fmt::format("{}: max_rows = {}: must be in [0, {}] (0: all rows)", path, options.max_rows, rows));
     size_ = options.max_rows > 0 ? options.max_rows : rows;
     // Label columns, read once.
     std::vector<std::string> numeric;
@@ -61,7 +63,8 @@ class DatasetSource final : public ExampleSource {
       } else {
         const auto& n = std::get<std::vector<std::int64_t>>(data);
         for (std::int64_t i = 0; i < size_; ++i)
-          v[std::size_t(i)] = n[std::size_t(i)] == -1 ? std::numeric_limits<double>::quiet_NaN() : double(n[std::size_t(i)]);
+          v[std::size_t(i)] =
+              n[std::size_t(i)] == -1 ? std::numeric_limits<double>::quiet_NaN() : double(n[std::size_t(i)]);
       }
       values_.push_back(std::move(v));
     }

@@ -35,16 +35,20 @@ std::optional<std::string> partner(const std::vector<std::pair<std::string, std:
 ExamplePreparer::ExamplePreparer(const std::vector<BandSchema>& bands, const std::vector<std::string>& columns,
                                  StackSpec stack, PreprocessSpec preprocess, TaskSpec task,
                                  std::optional<AugmentSpec> augment)
-    : bands_(bands), num_columns_(columns.size()), stacker_(stack, bands), preprocess_(std::move(preprocess)),
+    : bands_(bands),
+      num_columns_(columns.size()),
+      stacker_(stack, bands),
+      preprocess_(std::move(preprocess)),
       augment_(std::move(augment)) {
   if (auto e = preprocess_.validate(); !e.empty()) throw ConfigError("preprocess." + e);
   if (auto e = task.validate(); !e.empty()) throw ConfigError("task." + e);
   if (augment_) {
     if (auto e = augment_->validate(); !e.empty()) throw ConfigError("augment." + e);
     if (augment_->dihedral && shape().height != shape().width)
-      throw ConfigError(fmt::format("augment.dihedral needs square images; the stacked images are {}x{} px (set "
-                                    "stack.size or grid: finest)",
-                                    shape().height, shape().width));
+      throw ConfigError(
+          fmt::format("augment.dihedral needs square images; the stacked images are {}x{} px (set "
+                      "stack.size or grid: finest)",
+                      shape().height, shape().width));
     pairs_ = label_pairs(*augment_, columns);
   }
   if (!preprocess_.band_scale.empty() && preprocess_.band_scale.size() != std::size_t(shape().channels))
@@ -54,8 +58,8 @@ ExamplePreparer::ExamplePreparer(const std::vector<BandSchema>& bands, const std
   for (const std::string& t : task.targets) {
     const auto k = find_column(columns, t);
     if (!k)
-      throw ConfigError(fmt::format("task.targets: column '{}' is not among the source's columns ({})", t,
-                                    fmt::join(columns, ", ")));
+      throw ConfigError(
+          fmt::format("task.targets: column '{}' is not among the source's columns ({})", t, fmt::join(columns, ", ")));
     target_columns_.push_back(*k);
     if (augment_)
       for (const auto* pairs : {&augment_->vector_pairs, &augment_->spin2_pairs})
@@ -69,10 +73,11 @@ ExamplePreparer::ExamplePreparer(const std::vector<BandSchema>& bands, const std
 
 Example ExamplePreparer::prepare(const RawExample& raw, Rng* rng) const {
   if (raw.bands.size() != bands_.size())
-    throw ConfigError(fmt::format("example {}: {} bands, the source has {}", raw.index, raw.bands.size(), bands_.size()));
-  if (raw.values.size() != num_columns_)
     throw ConfigError(
-        fmt::format("example {}: {} label values, the source has {} columns", raw.index, raw.values.size(), num_columns_));
+        fmt::format("example {}: {} bands, the source has {}", raw.index, raw.bands.size(), bands_.size()));
+  if (raw.values.size() != num_columns_)
+    throw ConfigError(fmt::format("example {}: {} label values, the source has {} columns", raw.index,
+                                  raw.values.size(), num_columns_));
   const bool augmenting = augment_ && rng != nullptr;
   Example ex;
   ex.index = raw.index;

@@ -44,7 +44,8 @@ void preprocess(float* pixels, const InputShape& shape, const PreprocessSpec& sp
     }
     const float inv_soft = float(1.0 / spec.softening);
     switch (spec.stretch) {
-      case Stretch::LINEAR: break;
+      case Stretch::LINEAR:
+        break;
       case Stretch::ASINH:
         for (std::size_t k = 0; k < n; ++k) x[k] = std::asinh(x[k] * inv_soft);
         break;
@@ -57,7 +58,8 @@ void preprocess(float* pixels, const InputShape& shape, const PreprocessSpec& sp
     }
     float lo = 0.0f, hi = 0.0f;
     switch (spec.normalisation) {
-      case Normalisation::NONE: continue;
+      case Normalisation::NONE:
+        continue;
       case Normalisation::MINMAX: {
         const auto [mn, mx] = std::minmax_element(x, x + n);
         lo = *mn;

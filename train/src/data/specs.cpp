@@ -19,7 +19,8 @@ std::string StackSpec::validate() const {
   if (grid != BandGrid::FINEST && grid != BandGrid::NATIVE) return "grid: must be finest or native";
   if (!(pixel_scale >= 0.0 && pixel_scale <= 10.0))
     return fmt::format("pixel_scale = {} arcsec/px: must be in [0, 10] (0: the finest band's)", pixel_scale);
-  if (size < 0 || size > 4096) return fmt::format("size = {} px: must be in [0, 4096] (0: the finest band's field)", size);
+  if (size < 0 || size > 4096)
+    return fmt::format("size = {} px: must be in [0, 4096] (0: the finest band's field)", size);
   return {};
 }
 
@@ -87,27 +88,36 @@ std::string TargetScaling::validate() const {
 
 std::string_view band_grid_name(BandGrid g) {
   switch (g) {
-    case BandGrid::FINEST: return "finest";
-    case BandGrid::NATIVE: return "native";
+    case BandGrid::FINEST:
+      return "finest";
+    case BandGrid::NATIVE:
+      return "native";
   }
   return "?";
 }
 
 std::string_view normalisation_name(Normalisation n) {
   switch (n) {
-    case Normalisation::NONE: return "none";
-    case Normalisation::MINMAX: return "minmax";
-    case Normalisation::PERCENTILE: return "percentile";
+    case Normalisation::NONE:
+      return "none";
+    case Normalisation::MINMAX:
+      return "minmax";
+    case Normalisation::PERCENTILE:
+      return "percentile";
   }
   return "?";
 }
 
 std::string_view stretch_name(Stretch s) {
   switch (s) {
-    case Stretch::LINEAR: return "linear";
-    case Stretch::ASINH: return "asinh";
-    case Stretch::SQRT: return "sqrt";
-    case Stretch::LOG: return "log";
+    case Stretch::LINEAR:
+      return "linear";
+    case Stretch::ASINH:
+      return "asinh";
+    case Stretch::SQRT:
+      return "sqrt";
+    case Stretch::LOG:
+      return "log";
   }
   return "?";
 }
@@ -142,8 +152,8 @@ std::vector<std::pair<std::string, std::string>> default_vector_pairs() {
 }
 
 std::vector<std::pair<std::string, std::string>> default_spin2_pairs() {
-  return {{"lens_e1", "lens_e2"},         {"lens_gamma1", "lens_gamma2"}, {"lens2_e1", "lens2_e2"},
-          {"galaxy_e1", "galaxy_e2"},     {"source1_e1", "source1_e2"},   {"source2_e1", "source2_e2"}};
+  return {{"lens_e1", "lens_e2"},     {"lens_gamma1", "lens_gamma2"}, {"lens2_e1", "lens2_e2"},
+          {"galaxy_e1", "galaxy_e2"}, {"source1_e1", "source1_e2"},   {"source2_e1", "source2_e2"}};
 }
 
 }  // namespace lensforge::train

@@ -131,19 +131,16 @@ void from_json(const json& j, StackSpec& s) {
 }
 
 void to_json(json& j, const PreprocessSpec& s) {
-  j = json{{"band_scale", s.band_scale},
-           {"clip_low", s.clip_low},
-           {"clip_high", s.clip_high},
-           {"stretch", stretch_name(s.stretch)},
-           {"softening", s.softening},
-           {"normalisation", normalisation_name(s.normalisation)},
-           {"norm_low", s.norm_low},
-           {"norm_high", s.norm_high}};
+  j = json{{"band_scale", s.band_scale}, {"clip_low", s.clip_low},
+           {"clip_high", s.clip_high},   {"stretch", stretch_name(s.stretch)},
+           {"softening", s.softening},   {"normalisation", normalisation_name(s.normalisation)},
+           {"norm_low", s.norm_low},     {"norm_high", s.norm_high}};
 }
 
 void from_json(const json& j, PreprocessSpec& s) {
-  const Fields f(j, "preprocess",
-                 {"band_scale", "clip_low", "clip_high", "stretch", "softening", "normalisation", "norm_low", "norm_high"});
+  const Fields f(
+      j, "preprocess",
+      {"band_scale", "clip_low", "clip_high", "stretch", "softening", "normalisation", "norm_low", "norm_high"});
   PreprocessSpec r;
   f.numbers("band_scale", r.band_scale);
   f.number("clip_low", r.clip_low);
@@ -195,9 +192,7 @@ void from_json(const json& j, TaskSpec& s) {
   s = std::move(r);
 }
 
-void to_json(json& j, const TargetScaling& s) {
-  j = json{{"names", s.names}, {"mean", s.mean}, {"scale", s.scale}};
-}
+void to_json(json& j, const TargetScaling& s) { j = json{{"names", s.names}, {"mean", s.mean}, {"scale", s.scale}}; }
 
 void from_json(const json& j, TargetScaling& s) {
   const Fields f(j, "scaling", {"names", "mean", "scale"});

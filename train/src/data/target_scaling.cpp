@@ -15,7 +15,8 @@ TargetScaling fit_target_scaling(const ExampleSource& source, const TaskSpec& ta
   if (auto e = task.validate(); !e.empty()) throw ConfigError("task." + e);
   TargetScaling s;
   if (task.targets.empty()) return s;
-  if (max_examples < 1) throw ConfigError(fmt::format("fit_target_scaling: max_examples = {} must be >= 1", max_examples));
+  if (max_examples < 1)
+    throw ConfigError(fmt::format("fit_target_scaling: max_examples = {} must be >= 1", max_examples));
   const std::vector<std::string>& columns = source.columns();
   auto column = [&](const std::string& name, const char* why) {
     const auto it = std::find(columns.begin(), columns.end(), name);

@@ -45,8 +45,8 @@
 // "stack.bands=[VIS, Y]", "data.train={population: p.yaml, size: 1000}"); an empty or null value
 // removes the key (its default applies again). Later overrides win.
 // Derived, not keys: model.classify and model.num_targets (from task), model.input (from the data),
-// loader.augment (true when the augment section asks for any transformation; the trainer applies it
-// to training batches only) and loader.seed (= seed).
+// loader.augment (true when the augment section asks for any transformation; augmentation is for
+// training batches only) and loader.seed (= seed).
 // Errors: ConfigError "FILE:LINE: key.path: what was found; what is allowed" (unknown keys add "did
 // you mean ...?"); errors in an override name it instead of a line.
 #include <cstdint>

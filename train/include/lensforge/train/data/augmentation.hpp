@@ -55,7 +55,8 @@ struct LabelPairs {
 LabelPairs label_pairs(const AugmentSpec& spec, const std::vector<std::string>& columns);
 
 /// Transforms the label values (columns order) as the image of `draw`; pixel_scale in arcsec/px.
-void transform_labels(std::vector<double>& values, const LabelPairs& pairs, const AugmentDraw& draw, double pixel_scale);
+void transform_labels(std::vector<double>& values, const LabelPairs& pairs, const AugmentDraw& draw,
+                      double pixel_scale);
 
 /// noiseless + sigma * N(0, 1) per pixel (one standard normal per pixel from rng, in row-major
 /// order, fill_standard_normal of core/rng.hpp). ConfigError if the shapes differ.

@@ -32,11 +32,12 @@ struct LoaderOptions {
   std::string validate() const;
 };
 
-/// Stacks, (re-draws noise,) augments and preprocesses one raw example (the steps and random
-/// streams are listed in example_preparer.hpp; an ExamplePreparer does the set-up once for many). `rng` is used only when
-/// `augment` is non-null. `bands` are the source's bands, `columns` its columns (RawExample::values
-/// order); the label comes from column "class" when present (else 0), targets from task.targets
-/// (transformed with the image by the augmentation's vector and spin-2 pairs).
+/// Stacks, (re-draws noise,) augments and preprocesses one raw example (steps and random streams in
+/// example_preparer.hpp; an ExamplePreparer does the set-up once for many examples). It augments
+/// when both `augment` and `rng` are non-null. `bands` are the source's bands, `columns` its
+/// columns (RawExample::values order); the label comes from column "class" when present (else 0),
+/// targets from task.targets (transformed with the image by the augmentation's vector and spin-2
+/// pairs).
 Example prepare_example(const RawExample& raw, const std::vector<BandSchema>& bands,
                         const std::vector<std::string>& columns, const StackSpec& stack,
                         const PreprocessSpec& preprocess, const TaskSpec& task, const AugmentSpec* augment,

@@ -27,8 +27,8 @@
 namespace lensforge::train {
 
 /// Sub-streams of an example's Rng.
-inline constexpr std::uint64_t kNoiseTag = 0x6e6f697365ULL;     // "noise"
-inline constexpr std::uint64_t kGeometryTag = 0x67656f6dULL;    // "geom"
+inline constexpr std::uint64_t kNoiseTag = 0x6e6f697365ULL;   // "noise"
+inline constexpr std::uint64_t kGeometryTag = 0x67656f6dULL;  // "geom"
 
 class ExamplePreparer {
  public:
