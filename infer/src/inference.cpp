@@ -72,6 +72,8 @@ PredictSummary predict_inputs(const train::Predictor& predictor, const std::vect
   for (std::int64_t first = 0, batch = 0; first < total; first += options.batch_size, ++batch) {
     const std::int64_t n = std::min<std::int64_t>(options.batch_size, total - first);
     std::vector<Loaded> loaded(static_cast<std::size_t>(n));
+    // Reading and Predictor::prepare on several threads: prepare only reads the checkpoint's card
+    // (the network, whose dropout mode predict switches, is used on this thread alone).
     tbb::parallel_for(std::int64_t(0), n, [&](std::int64_t k) {
       Loaded& l = loaded[k];
       if (!items[first + k].error.empty()) {
