@@ -561,6 +561,40 @@ TEST(FitsWrite, Uint16ImagesUseTheUnsignedConvention) {
   expect_io_error([&] { write_fits(dir.file("both.fits"), hdus); }, {"HDU 1", "give one of data and data_u16"});
 }
 
+TEST(FitsWrite, CubesStackPlanesAlongNaxis3) {
+  TempDir dir;
+  const std::string path = dir.file("cube.fits");
+  FitsImageHdu cube;
+  cube.extname = "FRAMES";
+  cube.planes = 3;
+  cube.data = ImageF(6, 4);  // 3 planes of 2 x 4
+  for (int k = 0; k < 24; ++k) cube.data(k / 4, k % 4) = float(k);
+  cube.wcs = FitsWcs{0.0, 0.0, 0.1};
+  write_fits(path, {cube});
+  fitsfile* f = nullptr;
+  int status = 0;
+  ASSERT_EQ(fits_open_file(&f, path.c_str(), READONLY, &status), 0);
+  int naxis = 0;
+  long naxes[3] = {0, 0, 0};
+  fits_get_img_dim(f, &naxis, &status);
+  fits_get_img_size(f, 3, naxes, &status);
+  std::vector<float> pixels(24);
+  int anynul = 0;
+  fits_read_img(f, TFLOAT, 1, 24, nullptr, pixels.data(), &anynul, &status);
+  double crpix2 = 0;
+  fits_read_key(f, TDOUBLE, "CRPIX2", &crpix2, nullptr, &status);
+  fits_close_file(f, &status);
+  ASSERT_EQ(status, 0);
+  EXPECT_EQ(naxis, 3);
+  EXPECT_EQ(naxes[0], 4);
+  EXPECT_EQ(naxes[1], 2);
+  EXPECT_EQ(naxes[2], 3);
+  for (int k = 0; k < 24; ++k) EXPECT_EQ(pixels[k], float(k)) << k;  // plane p = rows [2p, 2p + 2)
+  EXPECT_EQ(crpix2, 1.5);  // the WCS describes one 2-row plane
+  cube.planes = 4;         // 6 rows are not 4 planes
+  expect_io_error([&] { write_fits(dir.file("bad.fits"), {cube}); }, {"planes = 4"});
+}
+
 TEST(FitsWrite, FailedWriteLeavesNoFileAndKeepsAnExistingOne) {
   TempDir dir;
   const std::string nofolder = dir.file("missing/out.fits");

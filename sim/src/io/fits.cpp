@@ -340,15 +340,19 @@ class HduWriter {
     const Eigen::Index cols = u16 ? hdu.data_u16.cols() : hdu.data.cols();
     if (rows == 0 || cols == 0)
       fail("empty image (" + std::to_string(rows) + " x " + std::to_string(cols) + "): nothing to write");
-    long naxes[2] = {static_cast<long>(cols), static_cast<long>(rows)};
+    if (hdu.planes < 1 || hdu.planes > rows || rows % hdu.planes != 0)
+      fail("planes = " + std::to_string(hdu.planes) + ": must be in [1, " + std::to_string(rows) +
+           "] and divide the " + std::to_string(rows) + " rows");
+    const Eigen::Index plane_rows = rows / hdu.planes;
+    long naxes[3] = {static_cast<long>(cols), static_cast<long>(plane_rows), static_cast<long>(hdu.planes)};
     int status = 0;
-    fits_create_img(f_.get(), u16 ? USHORT_IMG : FLOAT_IMG, 2, naxes, &status);
+    fits_create_img(f_.get(), u16 ? USHORT_IMG : FLOAT_IMG, hdu.planes > 1 ? 3 : 2, naxes, &status);
     check(status, "creating the image HDU failed");
     if (!hdu.extname.empty()) {
       if (!printable_ascii(hdu.extname)) fail("EXTNAME '" + hdu.extname + "' has characters FITS does not allow");
       put_string("EXTNAME", hdu.extname, "name of this HDU");
     }
-    if (hdu.wcs) wcs(*hdu.wcs, cols, rows);
+    if (hdu.wcs) wcs(*hdu.wcs, cols, plane_rows);
     fits_write_date(f_.get(), &status);
     check(status, "writing DATE failed");
     put_string("ORIGIN", "lensforge", "written by lensforge " LENSFORGE_VERSION);

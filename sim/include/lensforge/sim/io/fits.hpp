@@ -49,6 +49,10 @@ struct FitsImageHdu {
   /// with FITS's unsigned convention (BITPIX 16, BZERO 32768: astropy reads uint16), and `data`
   /// must be empty.
   Image<std::uint16_t> data_u16;
+  /// NAXIS3 of a cube: the rows of `data` (or `data_u16`) are this many planes of rows()/planes
+  /// rows each, stacked in order, written as a 3-D image (NAXIS1 = cols, NAXIS2 = rows()/planes);
+  /// 1 (default): a 2-D image. [1, rows()], dividing rows(). The WCS, if any, describes one plane.
+  int planes = 1;
 };
 
 /// Writes all HDUs to `path` (the first is the primary HDU), each with DATE and ORIGIN =
