@@ -1,6 +1,6 @@
 // `lensforge-train experiment` as a user runs it: a tiny experiment (small cutouts, a few dozen
 // images, a 2-stage CNN, one epoch) generates, trains, evaluates and writes the summary; a second
-// run reuses everything; a bad experiment file is one error line and exit status 2.
+// run reuses everything (a regression-only model included); a bad experiment file is one error line and exit status 2.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,13 +69,17 @@ TEST_F(CliExperiment, RunsTheWholeJobThenReusesItsOutputs) {
                                  << ", classes.compound_arc.fraction=0, classes.double_ring.fraction=1]}\n"
                                  << "models:\n  finder: {config: " << source_path("configs/training/theta_e_regressor.yaml")
                                  << ", train: train, validation: val, set: " << training << "}\n"
-                                 << "evaluations:\n  e: {model: finder, sets: [val, rings], mc_samples: 2}\n"
+                                 << "  reg: {config: " << source_path("configs/training/theta_e_regressor.yaml")
+                                 << ", train: train, validation: val, set: " << training.substr(0, training.size() - 1)
+                                 << ", task.classify=false]}\n"
+                                 << "evaluations:\n  e: {model: finder, sets: [val, rings]}\n"
+                                 << "  r: {model: reg, sets: [val], mc_samples: 2}\n"
                                  << "headline:\n  finder: {evaluation: e, test: val, compound: [rings]}\n"
-                                 << "  regressor: {evaluation: e, test: val, min_theta_E: 0}\n  compare: [e]\n";
+                                 << "  regressor: {evaluation: r, test: val, min_theta_E: 0}\n  compare: [e]\n";
   std::string out, err;
   ASSERT_EQ(run("experiment '" + (dir_ / "x.yaml").string() + "'", &out, &err), 0) << out << err;
-  for (const char* f : {"data/train.h5", "data/val.h5", "data/rings.h5", "models/finder/best.pt",
-                        "eval/e/report.html", "eval/e/metrics.json", "results.json", "report.html"})
+  for (const char* f : {"data/train.h5", "data/val.h5", "data/rings.h5", "models/finder/best.pt", "models/reg/best.pt",
+                        "eval/e/report.html", "eval/e/metrics.json", "eval/r/report.html", "results.json", "report.html"})
     EXPECT_TRUE(fs::is_regular_file(dir_ / "run" / f)) << f;
   const auto r = nlohmann::json::parse(read_text(dir_ / "run/results.json"));
   const double auroc = r["finder"]["auroc"].get<double>();

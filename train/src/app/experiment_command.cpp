@@ -188,39 +188,34 @@ eval::ConfidenceInterval completeness(const eval::SetPredictions& set, double th
   return eval::wilson_interval(found, total);
 }
 
-struct FinderFigures {
-  json j;
-  double threshold = 0.0;  ///< logit threshold at the requested FPR on the test set
-};
-
-FinderFigures finder_figures(const ExperimentConfig& x, const eval::Evaluation& e) {
+/// The headline figures of a finder on the experiment's test and compound sets, at the logit
+/// threshold where the test set's false-positive rate reaches headline.finder.fpr.
+json finder_figures(const ExperimentConfig& x, const eval::Evaluation& e) {
   const FinderHeadline& h = x.finder;
   const std::string test_path = x.data_path(h.test);
   const eval::SetPredictions& test = set_of(e, test_path);
   if (!test.classifies()) throw ConfigError(fmt::format("headline.finder: evaluation {} does not classify", h.evaluation));
   const eval::RocCurve roc = eval::roc_curve(test.logits, test.labels);
   const eval::OperatingPoint op = eval::tpr_at_fpr(roc, h.fpr);
-  FinderFigures f;
-  f.threshold = op.threshold;
   const auto theta = column_at(test_path, "lens_theta_E", test.indices);
   const auto snr = column_at(test_path, "arc_snr", test.indices);
-  f.j = {{"test_set", h.test},
-         {"positives", roc.positives},
-         {"negatives", roc.negatives},
-         {"auroc", eval::auroc(roc)},
-         {"tpr0", eval::tpr_before_false_positives(roc, 1).tpr},
-         {"tpr10", eval::tpr_before_false_positives(roc, 10).tpr},
-         {"fpr_target", h.fpr},
-         {"fpr_reached", op.fpr},
-         {"threshold_probability", 1.0 / (1.0 + std::exp(-op.threshold / test.temperature))},
-         {"completeness", interval_json(completeness(test, op.threshold, [](std::size_t) { return true; }))},
-         {"bright_cut", fmt::format("theta_E >= {} arcsec and arc S/N >= {}", h.min_theta_E, h.min_arc_snr)},
-         {"completeness_bright", interval_json(completeness(test, op.threshold, [&](std::size_t k) {
-            return theta[k] >= h.min_theta_E && snr[k] >= h.min_arc_snr;
-          }))}};
+  json f = {{"test_set", h.test},
+            {"positives", roc.positives},
+            {"negatives", roc.negatives},
+            {"auroc", eval::auroc(roc)},
+            {"tpr0", eval::tpr_before_false_positives(roc, 1).tpr},
+            {"tpr10", eval::tpr_before_false_positives(roc, 10).tpr},
+            {"fpr_target", h.fpr},
+            {"fpr_reached", op.fpr},
+            {"threshold_probability", 1.0 / (1.0 + std::exp(-op.threshold / test.temperature))},
+            {"completeness", interval_json(completeness(test, op.threshold, [](std::size_t) { return true; }))},
+            {"bright_cut", fmt::format("theta_E >= {} arcsec and arc S/N >= {}", h.min_theta_E, h.min_arc_snr)},
+            {"completeness_bright", interval_json(completeness(test, op.threshold, [&](std::size_t k) {
+               return theta[k] >= h.min_theta_E && snr[k] >= h.min_arc_snr;
+             }))}};
   for (const auto& c : h.compound) {
     const eval::SetPredictions& s = set_of(e, x.data_path(c));
-    f.j["compound"][c] = interval_json(completeness(s, op.threshold, [](std::size_t) { return true; }));
+    f["compound"][c] = interval_json(completeness(s, op.threshold, [](std::size_t) { return true; }));
   }
   return f;
 }
@@ -339,6 +334,15 @@ std::vector<std::vector<std::string>> headline_rows(const json& r) {
       for (const auto& [set, ci] : f["compound"].items())
         rows.push_back({"completeness of " + set + " at the single-lens threshold", percent(ci)});
   }
+  if (r.contains("compare") && r.contains("finder"))
+    for (const auto& [name, f] : r["compare"].items()) {
+      if (f == r["finder"]) continue;  // the headline finder itself
+      rows.push_back({name + ": AUROC (" + f["test_set"].get<std::string>() + ")", number(f["auroc"])});
+      rows.push_back({name + ": completeness at the same FPR, " + f["bright_cut"].get<std::string>(),
+                      percent(f["completeness_bright"])});
+      for (const auto& [set, ci] : f["compound"].items())
+        rows.push_back({name + ": completeness of " + set + " at its single-lens threshold", percent(ci)});
+    }
   if (r.contains("regressor")) {
     const json& g = r["regressor"];
     const std::string t = g["target"].get<std::string>() + " (" + g["cut"].get<std::string>() + ")";
@@ -441,7 +445,9 @@ int run_experiment_command(const ExperimentCommandArgs& a, std::ostream& out, st
       out << fmt::format("evaluation {}: {}/report.html\n", ev.name, o.output_dir);
     }
     for (const auto& [name, e] : evals) {
-      if (name == x.finder.evaluation) results["finder"] = finder_figures(x, e).j;
+      if (name == x.finder.evaluation) results["finder"] = finder_figures(x, e);
+      if (std::find(x.compare.begin(), x.compare.end(), name) != x.compare.end())
+        results["compare"][name] = finder_figures(x, e);
       if (name == x.regressor.evaluation) results["regressor"] = regressor_figures(x, e);
     }
     results["sweep"] = sweep(x, evals);

@@ -84,6 +84,9 @@ Example Predictor::prepare(const RawExample& raw, const std::vector<BandSchema>&
       break;
     }
   }
+  // Pixels need no labels: a regression-only model whose targets were dropped keeps a valid task
+  // (the label is then read from "class" where present, else 0).
+  if (task.targets.empty()) task.classify = true;
   return prepare_example(raw, bands, columns, c.stack, c.preprocess, task, nullptr, nullptr);
 }
 
