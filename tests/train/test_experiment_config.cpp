@@ -97,6 +97,10 @@ TEST_F(ExperimentErrors, NameTheFileTheKeyAndWhatIsAllowed) {
                 .find("headline.finder.fpr = 2; allowed: (0, 1)"),
             std::string::npos);
   EXPECT_NE(error_of("datasets: {}\n").find("output_dir"), std::string::npos);
+  EXPECT_NE(error_of(base_ + "evaluations:\n  e: {model: m, sets: [train]}\nheadline:\n  regressor: {evaluation: e, test: "
+                             "val}\n")
+                .find("headline.regressor: data set val is not evaluated by e (its sets: train)"),
+            std::string::npos);
 }
 
 TEST(ExperimentConfig, OverridesChangeCountsAndAMissingFileIsAnIoError) {

@@ -124,30 +124,49 @@ TrainConfig model_config(const ExperimentConfig& x, const ExperimentModel& m) {
   return load_train_config(m.config, o);
 }
 
-bool model_up_to_date(const std::string& dir, const TrainConfig& cfg) {
+/// Written into a model's folder when its training finished: the effective training config.
+constexpr const char* kTrainedMarker = "experiment_trained.yaml";
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// The checkpoint's effective training config, or "" when it is missing or unreadable.
+std::string checkpoint_config(const fs::path& checkpoint) {
   std::error_code ec;
-  const fs::path best = fs::path(dir) / "best.pt";
-  if (!fs::is_regular_file(best, ec) || !fs::is_regular_file(fs::path(dir) / "metrics.json", ec)) return false;
+  if (!fs::is_regular_file(checkpoint, ec)) return {};
   try {
-    return read_model_card(best.string()).config_yaml == cfg.yaml_text && !fs::exists(fs::path(dir) / "last.pt.tmp", ec);
+    return read_model_card(checkpoint.string()).config_yaml;
   } catch (const Error&) {
-    return false;
+    return {};
   }
 }
 
+/// Trains a model unless a finished run of the same config is there; an interrupted run of the
+/// same config (its last.pt) is resumed, so no finished epoch is lost.
 bool train_model(const ExperimentConfig& x, const ExperimentModel& m, bool fresh, std::ostream& out) {
   const TrainConfig cfg = model_config(x, m);
-  if (!fresh && model_up_to_date(cfg.output_dir, cfg)) {
-    out << fmt::format("model {}: up to date ({}/best.pt)\n", m.name, cfg.output_dir);
+  const fs::path dir(cfg.output_dir), marker = dir / kTrainedMarker;
+  std::error_code ec;
+  if (!fresh && fs::is_regular_file(marker, ec) && read_file(marker) == cfg.yaml_text &&
+      checkpoint_config(dir / "best.pt") == cfg.yaml_text) {
+    out << fmt::format("model {}: up to date ({})\n", m.name, (dir / "best.pt").string());
     return true;
   }
-  fs::create_directories(cfg.output_dir);
+  fs::create_directories(dir);
+  fs::remove(marker, ec);
   FitOptions opt;
-  opt.overwrite = true;
+  opt.resume = !fresh && checkpoint_config(dir / "last.pt") == cfg.yaml_text;
+  opt.overwrite = !opt.resume;
   const auto t0 = Clock::now();
   const FitResult r = fit(cfg, opt);
-  out << fmt::format("model {}: {} in {} (best epoch {}, validation loss {:.4f}; {})\n", m.name, r.stop_reason,
-                     Progress::format_duration(seconds_since(t0)), r.best_epoch, r.best_val_loss, r.best_checkpoint);
+  out << fmt::format("model {}: {}{} in {} (best epoch {}, validation loss {:.4f}; {})\n", m.name,
+                     opt.resume ? "resumed, " : "", r.stop_reason, Progress::format_duration(seconds_since(t0)),
+                     r.best_epoch, r.best_val_loss, r.best_checkpoint);
+  if (r.ok) std::ofstream(marker, std::ios::binary) << cfg.yaml_text;
   return r.ok;
 }
 

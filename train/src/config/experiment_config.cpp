@@ -1,6 +1,7 @@
 // Reading experiment files (lensforge/train/experiment_config.hpp) with located errors.
 #include "lensforge/train/experiment_config.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -96,7 +97,11 @@ class Reader {
       }
     }
 
-    if (const auto* h = root.find("headline")) read_headline(c, Map(ctx_, h->value, "headline", "a map {finder, regressor, compare}"));
+    if (const auto* h = root.find("headline")) {
+      const Map hm(ctx_, h->value, "headline", "a map {finder, regressor, compare}");
+      read_headline(c, hm);
+      check_headline_sets(c, hm);
+    }
     return c;
   }
 
@@ -133,6 +138,27 @@ class Reader {
           ctx_.fail(item, fmt::format("headline.compare: {} is no evaluation; evaluations: {}", s, names(c.evaluations)));
         c.compare.push_back(s);
       }
+    }
+  }
+
+  /// The headline's test and compound sets must be among its evaluations' sets.
+  void check_headline_sets(const ExperimentConfig& c, const Map& h) const {
+    auto require = [&](const std::string& evaluation, const std::string& set, const char* key) {
+      const auto& sets = c.evaluation(evaluation).sets;
+      if (std::find(sets.begin(), sets.end(), set) == sets.end())
+        ctx_.fail(h.find(key)->value, fmt::format("headline.{}: data set {} is not evaluated by {} (its sets: {})", key,
+                                                  set, evaluation, fmt::join(sets, ", ")));
+    };
+    if (!c.finder.evaluation.empty()) {
+      require(c.finder.evaluation, c.finder.test, "finder");
+      for (const auto& s : c.finder.compound) require(c.finder.evaluation, s, "finder");
+    }
+    if (!c.regressor.evaluation.empty()) require(c.regressor.evaluation, c.regressor.test, "regressor");
+    for (const auto& e : c.compare) {
+      if (c.finder.evaluation.empty())
+        ctx_.fail(h.find("compare")->value, "headline.compare needs headline.finder (its test and compound sets)");
+      require(e, c.finder.test, "compare");
+      for (const auto& s : c.finder.compound) require(e, s, "compare");
     }
   }
 
