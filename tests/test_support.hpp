@@ -1,5 +1,5 @@
 #pragma once
-// Helpers shared by the tests: locating reference files, reading JSON and .npy arrays.
+// Helpers shared by the tests: locating reference files, reading text, JSON and .npy arrays.
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -14,6 +14,14 @@ namespace lensforge::test {
 
 inline std::string shared_path(const std::string& rel) { return std::string(LENSFORGE_SHARED_DIR) + "/" + rel; }
 inline std::string source_path(const std::string& rel) { return std::string(LENSFORGE_SOURCE_DIR) + "/" + rel; }
+
+/// The whole file as bytes ("" when it cannot be read).
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 inline nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);

@@ -37,6 +37,7 @@
 #endif
 
 using namespace lensforge;
+using lensforge::test::read_text;
 namespace fs = std::filesystem;
 
 namespace {
@@ -183,13 +184,6 @@ void expect_same_data(const std::string& a, const std::string& b) {
       EXPECT_TRUE(la == lb) << name;
     }
   }
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 void write_text(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }

@@ -21,6 +21,7 @@
 #include "lensforge/train/model_card.hpp"
 #include "lensforge/train/predictor.hpp"
 #include "lensforge/train/trainer.hpp"
+#include "test_support.hpp"
 #include "torch_test_support.hpp"
 
 #if !defined(LENSFORGE_TRAIN_EXE)
@@ -31,13 +32,6 @@ namespace lensforge::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// One tiny model (classifier + theta_E regressor with dropout, so MC dropout has something to
 /// sample) and its data, shared by the tests of this file.

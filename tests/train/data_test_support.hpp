@@ -31,13 +31,6 @@ struct TempDir {
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
 
-inline std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 /// The shipped LSST population shrunk to 16x16 cutouts without supersampling and class blocks of
 /// 20, so that a few dozen images take well under a second (as tests/sim/test_generate.cpp).
 inline GeneratorConfig small_lsst_config() {
