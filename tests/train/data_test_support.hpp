@@ -108,4 +108,16 @@ inline void write_synthetic_dataset(const std::string& path, std::int64_t n) {
   w.finish();
 }
 
+/// A synthetic data set of `Rows` rows written once per test program into a temporary folder.
+template <std::int64_t Rows>
+const std::string& synthetic_dataset() {
+  static TempDir dir;
+  static const std::string path = [] {
+    const std::string p = dir / "synthetic.h5";
+    write_synthetic_dataset(p, Rows);
+    return p;
+  }();
+  return path;
+}
+
 }  // namespace lensforge::test

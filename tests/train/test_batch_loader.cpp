@@ -21,15 +21,7 @@ namespace {
 
 constexpr std::int64_t kRows = 30;
 
-const std::string& dataset() {
-  static test::TempDir dir;
-  static const std::string path = [] {
-    const std::string p = dir / "synthetic.h5";
-    test::write_synthetic_dataset(p, kRows);
-    return p;
-  }();
-  return path;
-}
+const std::string& dataset() { return test::synthetic_dataset<kRows>(); }
 
 TaskSpec theta_task() {
   TaskSpec t;

@@ -16,15 +16,7 @@ namespace {
 
 constexpr std::int64_t kRows = 10;
 
-const std::string& dataset() {
-  static test::TempDir dir;
-  static const std::string path = [] {
-    const std::string p = dir / "synthetic.h5";
-    test::write_synthetic_dataset(p, kRows);
-    return p;
-  }();
-  return path;
-}
+const std::string& dataset() { return test::synthetic_dataset<kRows>(); }
 
 std::string open_error(const std::string& path, const SourceOptions& o) {
   try {
