@@ -6,7 +6,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git
   libeigen3-dev libfftw3-dev libcfitsio-dev libhdf5-dev libtbb-dev
-  libtorch-dev libopenblas0-openmp
+  libtorch-dev libopenblas0-openmp libgloo-dev python3-torch
+  openmpi-bin libopenmpi-dev
   libgtest-dev libbenchmark-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libfmt-dev libpng-dev
   chromium
@@ -15,6 +16,8 @@ PACKAGES=(
 if [[ "${LENSFORGE_NO_TORCH:-0}" == "1" ]]; then
   PACKAGES=("${PACKAGES[@]/libtorch-dev/}")
   PACKAGES=("${PACKAGES[@]/libopenblas0-openmp/}")
+  PACKAGES=("${PACKAGES[@]/libgloo-dev/}")
+  PACKAGES=("${PACKAGES[@]/python3-torch/}")
 fi
 
 missing=()
