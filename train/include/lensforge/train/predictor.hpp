@@ -25,8 +25,9 @@ struct Predictions {
   std::vector<float> probability_std;  ///< [n] MC dropout spread of the probability; empty unless mc_samples > 0
 };
 
-/// One call at a time per Predictor (predict switches the network's dropout mode); use one
-/// Predictor per thread. The constructor sets LibTorch's (process-wide) intra-op thread count.
+/// predict/gradient: one call at a time per Predictor (predict switches the network's dropout
+/// mode); use one Predictor per thread for those. prepare and card only read the card and may be
+/// called from several threads at once, also while predict runs. The constructor sets LibTorch's (process-wide) intra-op thread count.
 class Predictor {
  public:
   /// Loads the checkpoint (IoError naming it if unreadable). device "cpu" or "cuda"; threads 0: all cores.
