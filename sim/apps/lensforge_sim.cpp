@@ -5,6 +5,9 @@
 #include <exception>
 #include <iostream>
 #include <limits>
+#include <memory>
+#include <thread>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,7 @@
 #include "lensforge/sim/app/gallery_command.hpp"
 #include "lensforge/sim/app/inspect_command.hpp"
 #include "lensforge/sim/app/render_command.hpp"
+#include "mpi_ranks.hpp"
 
 namespace {
 
@@ -99,12 +103,17 @@ CLI::App* add_generate(CLI::App& app, lensforge::GenerateCommandArgs& a) {
                   "Data set to write (.h5); written as OUTPUT.partial and renamed when complete")
       ->required();
   cmd->add_option("--seed", a.seed, "Run seed: image i depends only on (config, seed, i)")->capture_default_str();
-  cmd->add_option("--threads", a.threads, "Worker threads [default: all cores]")->check(CLI::Range(1, 4096));
+  cmd->add_option("--threads", a.threads,
+                  "Worker threads [default: all cores; under mpirun the cores divided by the ranks on the machine]")
+      ->check(CLI::Range(1, 4096));
   cmd->add_option("--shard", a.shard,
-                  "k/K: write only images [k N/K, (k+1) N/K) of the run (0-based k); join the shard files with "
-                  "'lensforge-sim merge'")
+                  "k/K: write only images [k N/K, (k+1) N/K) of the run (0-based k), e.g. one Slurm array task "
+                  "each; join the shard files with 'lensforge-sim merge'. Under mpirun rank k writes shard k/K by "
+                  "itself")
       ->capture_default_str();
-  cmd->add_flag("--resume", a.resume, "Continue OUTPUT.partial of an interrupted run (same config, seed, -n, shard)");
+  cmd->add_flag("--resume", a.resume,
+                "Continue OUTPUT.partial of an interrupted run (same config, seed, -n, shard); a shard already "
+                "complete is kept");
   cmd->add_flag("--overwrite", a.overwrite, "Replace an existing OUTPUT (refused otherwise)");
   cmd->add_option("--gzip", a.gzip, "Deflate level of the image planes, 0 (none) to 9")
       ->check(CLI::Range(0, 9))
@@ -120,9 +129,13 @@ CLI::App* add_generate(CLI::App& app, lensforge::GenerateCommandArgs& a) {
       "/labels/<name> one column each (class, subtype, theta_E, ..., index), attributes with units, the config\n"
       "text and the seed (see README: HDF5 schema). Progress goes to stderr: a bar on a terminal, log lines\n"
       "otherwise.\n"
+      "Under mpirun -n K (a build with OpenMPI), rank k writes OUTPUT's stem + '-0000k-of-0000K.h5' beside it and\n"
+      "rank 0 then writes OUTPUT as an HDF5 virtual data set over the K shards; if a rank fails, the master is not\n"
+      "written and rerunning with --resume completes the missing shards.\n"
       "Examples:\n"
       "  lensforge-sim generate configs/populations/euclid.yaml -n 10000 -o out/train.h5 --seed 1\n"
       "  lensforge-sim generate configs/populations/euclid.yaml -n 10000 -o out/part0.h5 --seed 1 --shard 0/4\n"
+      "  mpirun -n 4 lensforge-sim generate configs/populations/euclid.yaml -n 10000 -o out/train.h5 --seed 1\n"
       "Exit status: 0 done; 2 bad config or arguments (one error line; nothing written); 1 failure while writing\n"
       "(the images so far stay in OUTPUT.partial: rerun with --resume).");
   return cmd;
@@ -133,12 +146,17 @@ CLI::App* add_merge(CLI::App& app, lensforge::MergeCommandArgs& a) {
   cmd->add_option("SHARDS", a.shards, "Complete shard files of one run (any order)")->required();
   cmd->add_option("-o,--output", a.output_path, "Data set to write (.h5)")->required();
   cmd->add_flag("--overwrite", a.overwrite, "Replace an existing OUTPUT (refused otherwise)");
-  cmd->add_option("--gzip", a.gzip, "Deflate level of the image planes, 0 (none) to 9")->check(CLI::Range(0, 9));
-  cmd->add_flag("--shuffle", a.shuffle, "Byte-shuffle filter before deflate (with --gzip)");
+  cmd->add_flag("--copy", a.copy,
+                "Copy the images into OUTPUT [default: OUTPUT is an HDF5 virtual data set that maps the shards' "
+                "images without copying them; the shards must then stay beside it]");
+  cmd->add_option("--gzip", a.gzip, "With --copy: deflate level of the image planes, 0 (none) to 9")
+      ->check(CLI::Range(0, 9));
+  cmd->add_flag("--shuffle", a.shuffle, "With --copy: byte-shuffle filter before deflate (with --gzip)");
   cmd->footer(
       "The shards must come from the same config and seed and together hold images 0..N-1 without gaps; the\n"
-      "result equals the unsharded run.\n"
-      "Example:\n  lensforge-sim merge out/part*.h5 -o out/train.h5\n"
+      "result reads the same as the unsharded run (lensforge, h5py and h5dump read virtual data sets).\n"
+      "Examples:\n  lensforge-sim merge out/part*.h5 -o out/train.h5\n"
+      "  lensforge-sim merge out/part*.h5 -o out/train_copy.h5 --copy --gzip 1 --shuffle\n"
       "Exit status: 0 done; 2 bad or mismatched shards (nothing written); 1 unexpected failure.");
   return cmd;
 }
@@ -209,6 +227,13 @@ bool is_command(const CLI::App& app, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::unique_ptr<lensforge::MpiRanks> mpi;
+  try {
+    mpi = std::make_unique<lensforge::MpiRanks>(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "lensforge-sim: error: " << e.what() << std::endl;
+    return lensforge::kExitBadInput;
+  }
   CLI::App app{"lensforge-sim: strong-lens images with lenstronomy's conventions, noiseless or observed through a "
                "survey.",
                "lensforge-sim"};
@@ -246,6 +271,13 @@ int main(int argc, char** argv) {
     return lensforge::kExitBadInput;
   }
 
+  if (mpi->size() > 1 && !app.got_subcommand("generate")) {
+    if (mpi->rank() == 0)
+      std::cerr << "lensforge-sim: error: only 'generate' runs under an MPI launcher (mpirun -n K); run the other "
+                   "commands as one process"
+                << std::endl;
+    return lensforge::kExitBadInput;
+  }
   try {
     if (app.got_subcommand("render")) {
       render_args.write_png = !flags.no_png;
@@ -257,7 +289,17 @@ int main(int argc, char** argv) {
       }
       return lensforge::run_render_command(render_args, std::cout, std::cerr);
     }
-    if (app.got_subcommand("generate")) return lensforge::run_generate_command(generate_args, std::cout, std::cerr);
+    if (app.got_subcommand("generate")) {
+      if (mpi->size() > 1) {
+        generate_args.rank = mpi->rank();
+        generate_args.ranks = mpi->size();
+        generate_args.all_succeeded = mpi->all_succeeded();
+        if (generate_args.threads == 0)
+          generate_args.threads =
+              std::max(1, int(std::thread::hardware_concurrency()) / lensforge::launcher_local_size());
+      }
+      return lensforge::run_generate_command(generate_args, std::cout, std::cerr);
+    }
     if (app.got_subcommand("merge")) return lensforge::run_merge_command(merge_args, std::cout, std::cerr);
     if (app.got_subcommand("inspect")) return lensforge::run_inspect_command(inspect_args, std::cout, std::cerr);
     if (app.got_subcommand("gallery")) {

@@ -202,3 +202,203 @@ TEST(GenerateCommand, WritesAFileOrOneErrorAndNothing) {
   EXPECT_FALSE(fs::exists(dir / "bad.h5"));
   EXPECT_FALSE(fs::exists(dir / "bad.h5.partial"));
 }
+
+// ---- scale-out: virtual masters over shards, mpirun ---------------------------------------------
+
+namespace {
+
+// Shards k of K of the test run (seed 42, 20 images) in `dir`, in the order given.
+std::vector<std::string> write_shards(const TempDir& dir, const std::string& stem, std::uint64_t num_shards) {
+  std::vector<std::string> shards;
+  for (std::uint64_t k = num_shards; k-- > 0;) {
+    GenerateOptions o = options(dir / (stem + std::to_string(k) + ".h5"), 20, 1);
+    o.shard = k;
+    o.num_shards = num_shards;
+    generate_dataset(config(), o);
+    shards.push_back(o.output);
+  }
+  return shards;
+}
+
+// Runs /usr/bin/python3 on `script` with `args`; returns its exit status and output.
+std::pair<int, std::string> run_python(const TempDir& dir, const std::string& script, const std::string& args) {
+  std::ofstream(dir / "check.py") << script;
+  const std::string cmd = "/usr/bin/python3 '" + dir / "check.py" + "' " + args + " >'" + dir / "python.log" + "' 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::ifstream in(dir / "python.log");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ss.str()};
+}
+
+}  // namespace
+
+TEST(Generate, AVirtualMasterOverTheShardsReadsAsTheUnshardedRun) {
+  TempDir dir;
+  generate_dataset(config(), options(dir / "all.h5", 20, 2));
+  fs::create_directories(dir / "run");
+  const std::vector<std::string> shards = write_shards(dir, "run/part", 3);
+  write_virtual_master(shards, dir / "run/master.h5", false);
+  expect_same_data(dir / "all.h5", dir / "run/master.h5");
+  {
+    const DatasetReader m(dir / "run/master.h5");
+    EXPECT_EQ(m.shard_files(), (std::vector<std::string>{"part0.h5", "part1.h5", "part2.h5"}));  // relative
+    EXPECT_EQ(m.run().num_images, 20);
+    EXPECT_TRUE(m.complete());
+    // The master maps the shards' images: it stores a few kB, not the images.
+    EXPECT_LT(fs::file_size(dir / "run/master.h5"), fs::file_size(dir / "all.h5") / 4);
+  }
+  EXPECT_TRUE(DatasetReader(dir / "all.h5").shard_files().empty());
+  EXPECT_THROW(write_virtual_master(shards, dir / "run/master.h5", false), IoError);  // exists
+
+  // What a user's h5py sees is the unsharded run, dataset by dataset, byte for byte.
+  const auto [status, log] = run_python(dir, R"(
+import sys, h5py
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+names = []
+a.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+assert len(names) > 20, names
+for n in names:
+    x, y = a[n][()], b[n][()]
+    assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes(), n
+assert b["images"][names[0].split("/")[-1]].is_virtual if names[0].startswith("images") else True
+print("ok", len(names))
+)", "'" + dir / "all.h5" + "' '" + dir / "run/master.h5" + "'");
+  ASSERT_EQ(status, 0) << log << "(h5py is installed by scripts/setup.sh)";
+  EXPECT_EQ(log.rfind("ok ", 0), 0u) << log;
+
+  // The folder moves as a whole (names are relative); a missing shard is named, never read as zeros.
+  fs::rename(dir / "run", dir / "moved");
+  expect_same_data(dir / "all.h5", dir / "moved/master.h5");
+  fs::remove(dir / "moved/part1.h5");
+  try {
+    DatasetReader r(dir / "moved/master.h5");
+    ADD_FAILURE() << "a master with a missing shard was opened";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("part1.h5"), std::string::npos) << e.what();
+  }
+  // Shards that do not tile the run, or a master given as a shard, are refused.
+  EXPECT_THROW(write_virtual_master({dir / "moved/part0.h5", dir / "moved/part2.h5"}, dir / "bad.h5", false),
+               ConfigError);
+  EXPECT_FALSE(fs::exists(dir / "bad.h5"));
+}
+
+TEST(GenerateCommand, MergeWritesAVirtualMasterOrACopy) {
+  TempDir dir;
+  generate_dataset(config(), options(dir / "all.h5", 20, 2));
+  const std::vector<std::string> shards = write_shards(dir, "part", 2);
+  MergeCommandArgs a;
+  a.shards = shards;
+  a.output_path = dir / "virtual.h5";
+  std::ostringstream out, err;
+  ASSERT_EQ(run_merge_command(a, out, err), 0) << err.str();
+  EXPECT_EQ(DatasetReader(a.output_path).shard_files().size(), 2u);
+  expect_same_data(dir / "all.h5", a.output_path);
+  a.output_path = dir / "copy.h5";
+  a.gzip = 1;
+  std::ostringstream out2, err2;
+  EXPECT_EQ(run_merge_command(a, out2, err2), 2);  // compression needs --copy
+  EXPECT_NE(err2.str().find("--copy"), std::string::npos) << err2.str();
+  EXPECT_FALSE(fs::exists(a.output_path));
+  a.copy = true;
+  std::ostringstream out3, err3;
+  ASSERT_EQ(run_merge_command(a, out3, err3), 0) << err3.str();
+  EXPECT_TRUE(DatasetReader(a.output_path).shard_files().empty());
+  EXPECT_EQ(DatasetReader(a.output_path).filters().gzip_level, 1);
+  expect_same_data(dir / "all.h5", a.output_path);
+  // A virtual master is not a shard.
+  MergeCommandArgs b;
+  b.shards = {dir / "virtual.h5"};
+  b.output_path = dir / "again.h5";
+  std::ostringstream out4, err4;
+  EXPECT_EQ(run_merge_command(b, out4, err4), 2);
+  EXPECT_NE(err4.str().find("virtual"), std::string::npos) << err4.str();
+}
+
+TEST(GenerateCommand, ResumingACompleteShardKeepsIt) {
+  TempDir dir;
+  {
+    std::ofstream(dir / "small.yaml") << small_lsst_config();
+  }
+  GenerateCommandArgs a;
+  a.config_path = dir / "small.yaml";
+  a.num_images = 10;
+  a.output_path = dir / "part.h5";
+  a.shard = "1/2";
+  a.configs_dir = test::source_path("configs");
+  std::ostringstream out, err;
+  ASSERT_EQ(run_generate_command(a, out, err), 0) << err.str();
+  const auto written = fs::last_write_time(a.output_path);
+  a.resume = true;
+  std::ostringstream out2, err2;
+  ASSERT_EQ(run_generate_command(a, out2, err2), 0) << err2.str();
+  EXPECT_NE(out2.str().find("is complete"), std::string::npos) << out2.str();
+  EXPECT_EQ(fs::last_write_time(a.output_path), written);
+  // Another run's file under that name is not taken for this shard.
+  a.seed = 7;
+  std::ostringstream out3, err3;
+  EXPECT_EQ(run_generate_command(a, out3, err3), 1);
+  EXPECT_NE(err3.str().find("another run"), std::string::npos) << err3.str();
+}
+
+#if defined(LENSFORGE_SIM_EXE) && defined(LENSFORGE_TEST_MPI)
+namespace {
+
+// Runs a shell command; returns its exit status.
+int shell(const std::string& cmd) {
+  const int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+std::string mpirun(int ranks) {
+  return "mpirun --oversubscribe " + std::string(::geteuid() == 0 ? "--allow-run-as-root " : "") + "-n " +
+         std::to_string(ranks) + " ";
+}
+
+class MpiGenerate : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (shell("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "mpirun missing: run scripts/setup.sh";
+    std::ofstream(dir / "small.yaml") << small_lsst_config();
+  }
+  std::string generate(int n, const std::string& out, int threads = 1) const {
+    return "'" LENSFORGE_SIM_EXE "' generate '" + dir / "small.yaml" + "' --configs '" +
+           test::source_path("configs") + "' -n " + std::to_string(n) + " --seed 42 --threads " +
+           std::to_string(threads) + " -o '" + out + "' ";
+  }
+  TempDir dir;
+};
+
+}  // namespace
+
+TEST_F(MpiGenerate, TwoRanksWriteShardsAndAVirtualMasterEqualToOneProcess) {
+  ASSERT_EQ(shell(generate(40, dir / "one.h5") + " >/dev/null 2>&1"), 0);
+  ASSERT_EQ(shell(mpirun(2) + generate(40, dir / "two.h5") + " >'" + dir / "log" + "' 2>&1"), 0);
+  EXPECT_TRUE(fs::exists(dir / "two-00000-of-00002.h5"));
+  EXPECT_TRUE(fs::exists(dir / "two-00001-of-00002.h5"));
+  EXPECT_EQ(DatasetReader(dir / "two.h5").shard_files().size(), 2u);
+  expect_same_data(dir / "one.h5", dir / "two.h5");
+}
+
+TEST_F(MpiGenerate, AKilledRankThenResumeCompletesTheSameDataSet) {
+  const int n = 4000;  // a few seconds on one core each, so that the kill lands mid-run
+  ASSERT_EQ(shell(generate(n, dir / "one.h5", 2) + " >/dev/null 2>&1"), 0);
+  const std::string run = mpirun(2) + generate(n, dir / "two.h5");
+  // Start the job, wait until rank 1 has its .partial, then SIGKILL one rank (the lowest pid whose
+  // command line starts with lensforge-sim, not mpirun): mpirun then ends the job.
+  // (Anchored patterns: the shell running this loop has the same words in its command line.)
+  const std::string rank_pattern = "^'?" LENSFORGE_SIM_EXE " generate .*-o " + dir / "two.h5";
+  const std::string job_pattern = "^(mpirun|'?" LENSFORGE_SIM_EXE ") .*-o " + dir / "two.h5";
+  const std::string partial = dir / "two-00001-of-00002.h5.partial";
+  ASSERT_EQ(shell("(" + run + " >'" + dir / "log" + "' 2>&1 &) ; for i in $(seq 1 500); do [ -e '" + partial +
+                  "' ] && break; sleep 0.02; done; kill -KILL $(pgrep -f \"" + rank_pattern +
+                  "\" | head -n 1); for i in $(seq 1 600); do pgrep -f \"" + job_pattern +
+                  "\" >/dev/null || break; sleep 0.05; done"),
+            0);
+  ASSERT_FALSE(fs::exists(dir / "two.h5")) << "the master must not exist while a shard is missing";
+  ASSERT_FALSE(fs::exists(dir / "two-00000-of-00002.h5") && fs::exists(dir / "two-00001-of-00002.h5"))
+      << "the kill came too late to test anything";
+  ASSERT_EQ(shell(run + "--resume >'" + dir / "log2" + "' 2>&1"), 0) << test::read_text(dir / "log2");
+  expect_same_data(dir / "one.h5", dir / "two.h5");
+}
+#endif

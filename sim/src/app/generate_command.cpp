@@ -70,12 +70,51 @@ std::string class_summary(const std::string& path) {
 
 }  // namespace
 
+std::string shard_file_path(const std::string& output, int k, int num_ranks) {
+  const fs::path p(output);
+  return (p.parent_path() / fmt::format("{}-{:05d}-of-{:05d}{}", p.stem().string(), k, num_ranks, p.extension().string()))
+      .string();
+}
+
+namespace {
+
+/// With --resume, a shard whose file is already complete (a rerun after another rank failed, or a
+/// job-array task run twice) is kept if it is this run's shard; throws IoError otherwise.
+bool complete_shard_exists(const std::string& path, const GeneratorConfig& config, const GenerateOptions& opt) {
+  std::error_code ec;
+  if (!fs::exists(path, ec) || fs::exists(path + ".partial", ec)) return false;
+  const DatasetReader r(path);
+  const auto [first, last] = shard_range(opt.num_images, opt.shard, opt.num_shards);
+  std::int64_t stored_first = -1;
+  if (r.schema().label_index("index") && r.num_images() > 0)
+    stored_first = std::get<std::vector<std::int64_t>>(r.read_label("index")).front();
+  if (r.run().seed != opt.seed || r.run().config_text != config.yaml_text ||
+      r.num_images() != std::int64_t(last - first) || stored_first != std::int64_t(first))
+    throw IoError(fmt::format("cannot resume '{}': the file exists and holds another run's images (seed, config or "
+                              "image range differ); remove it or choose another output",
+                              path));
+  return true;
+}
+
+}  // namespace
+
 int run_generate_command(const GenerateCommandArgs& a, std::ostream& out, std::ostream& err) {
+  const bool group = a.ranks > 1;
+  const std::string rank_prefix = group ? fmt::format("rank {}/{}: ", a.rank, a.ranks) : "";
   GeneratorConfig config;
   GenerateOptions opt;
+  bool valid = true;
   try {
-    const auto [k, n] = parse_shard(a.shard);
+    auto [k, n] = parse_shard(a.shard);
     opt.output = a.output_path;
+    if (group) {
+      if (k != 0 || n != 1)
+        throw ConfigError(fmt::format("--shard {} cannot be used under mpirun: rank k of K writes shard k/K", a.shard));
+      k = std::uint64_t(a.rank);
+      n = std::uint64_t(a.ranks);
+      opt.output = shard_file_path(a.output_path, a.rank, a.ranks);
+      check_h5_output(a.output_path, !a.overwrite && !a.resume);  // the master, written at the end
+    }
     opt.num_images = a.num_images;
     opt.seed = a.seed;
     opt.threads = a.threads;
@@ -86,29 +125,61 @@ int run_generate_command(const GenerateCommandArgs& a, std::ostream& out, std::o
     opt.writer.shuffle = a.shuffle;
     opt.writer.overwrite = a.overwrite;
     if (auto e = opt.validate(); !e.empty()) throw ConfigError(e);
-    check_h5_output(a.output_path, !a.overwrite);
+    check_h5_output(opt.output, !a.overwrite && !a.resume);
     config = load_generator_config(a.config_path, resolve_configs_dir(a.configs_dir), a.overrides);
   } catch (const Error& e) {
-    err << "lensforge-sim: error: " << e.what() << std::endl;
-    return 2;
+    // Every rank sees the same arguments and config, so rank 0 speaks for all.
+    if (a.rank == 0) err << "lensforge-sim: error: " << e.what() << std::endl;
+    valid = false;
   }
+  if (group) valid = a.all_succeeded(valid);
+  if (!valid) return 2;
+
+  int status = 0;
   const auto [first, last] = shard_range(opt.num_images, opt.shard, opt.num_shards);
-  Progress bar(err, "generating", last - first, 0, is_terminal(fileno(stderr)) && &err == &std::cerr);
   try {
-    const GenerateStats s =
-        generate_dataset(config, opt, [&](std::uint64_t done, std::uint64_t) { bar.update(done); });
-    bar.finish();
-    const double rate = double(s.last - s.first - s.resumed_from) / s.seconds;
-    out << fmt::format("wrote {}: images {}..{} of {} ({}), seed {}, {:.1f} images/s, writing {:.1f}% of the time\n",
-                       a.output_path, s.first, s.last - 1, opt.num_images, class_summary(a.output_path), opt.seed, rate,
-                       100.0 * s.write_seconds / s.seconds);
-    return 0;
+    if (opt.resume && complete_shard_exists(opt.output, config, opt)) {
+      out << fmt::format("{}{} is complete: images {}..{} of {}\n", rank_prefix, opt.output, first, last - 1,
+                         opt.num_images);
+    } else {
+      Progress bar(err, rank_prefix + "generating", last - first, 0, is_terminal(fileno(stderr)) && &err == &std::cerr);
+      const GenerateStats s =
+          generate_dataset(config, opt, [&](std::uint64_t done, std::uint64_t) { bar.update(done); });
+      bar.finish();
+      const double rate = double(s.last - s.first - s.resumed_from) / s.seconds;
+      out << fmt::format("{}wrote {}: images {}..{} of {} ({}), seed {}, {:.1f} images/s, writing {:.1f}% of the time\n",
+                         rank_prefix, opt.output, s.first, s.last - 1, opt.num_images, class_summary(opt.output),
+                         opt.seed, rate, 100.0 * s.write_seconds / s.seconds);
+    }
   } catch (const ConfigError& e) {
-    err << "\nlensforge-sim: error: " << e.what() << std::endl;
-    return 2;
+    err << "\nlensforge-sim: error: " << rank_prefix << e.what() << std::endl;
+    status = 2;
   } catch (const std::exception& e) {
-    err << "\nlensforge-sim: error: " << e.what() << "\n(the images written so far are kept in " << a.output_path
-        << ".partial: rerun the same command with --resume to continue)" << std::endl;
+    err << "\nlensforge-sim: error: " << rank_prefix << e.what() << "\n(the images written so far are kept in "
+        << opt.output << ".partial: rerun the same command with --resume to continue)" << std::endl;
+    status = 1;
+  }
+  if (!group) return status;
+
+  const bool all_done = a.all_succeeded(status == 0);
+  if (a.rank != 0) return status;
+  if (!all_done) {
+    err << fmt::format("lensforge-sim: error: not every rank completed its shard, so {} was not written; the "
+                       "complete shards are kept: rerun the same command with --resume to finish the others\n",
+                       a.output_path);
+    return status != 0 ? status : 1;
+  }
+  try {
+    std::vector<std::string> shards;
+    for (int k = 0; k < a.ranks; ++k) shards.push_back(shard_file_path(a.output_path, k, a.ranks));
+    write_virtual_master(shards, a.output_path, true);
+    out << fmt::format("wrote {}: virtual data set over {} shards ({}), {} images ({})\n", a.output_path, a.ranks,
+                       fs::path(shards.front()).filename().string() + " ...", opt.num_images,
+                       class_summary(a.output_path));
+    return 0;
+  } catch (const std::exception& e) {
+    err << "lensforge-sim: error: " << e.what() << " (the shards are complete: 'lensforge-sim merge' joins them)"
+        << std::endl;
     return 1;
   }
 }
@@ -116,12 +187,20 @@ int run_generate_command(const GenerateCommandArgs& a, std::ostream& out, std::o
 int run_merge_command(const MergeCommandArgs& a, std::ostream& out, std::ostream& err) {
   try {
     check_h5_output(a.output_path, !a.overwrite);
-    WriterOptions w;
-    w.gzip_level = a.gzip;
-    w.shuffle = a.shuffle;
-    w.overwrite = a.overwrite;
-    merge_datasets(a.shards, a.output_path, w);
-    out << fmt::format("wrote {} from {} shards\n", a.output_path, a.shards.size());
+    if (a.copy) {
+      WriterOptions w;
+      w.gzip_level = a.gzip;
+      w.shuffle = a.shuffle;
+      w.overwrite = a.overwrite;
+      merge_datasets(a.shards, a.output_path, w);
+      out << fmt::format("wrote {}: the images of {} shards copied into one file\n", a.output_path, a.shards.size());
+    } else {
+      if (a.gzip > 0 || a.shuffle)
+        throw ConfigError("--gzip and --shuffle need --copy (a virtual data set stores no images of its own)");
+      write_virtual_master(a.shards, a.output_path, a.overwrite);
+      out << fmt::format("wrote {}: virtual data set over {} shards (keep them beside it)\n", a.output_path,
+                         a.shards.size());
+    }
     return 0;
   } catch (const Error& e) {
     err << "lensforge-sim: error: " << e.what() << std::endl;

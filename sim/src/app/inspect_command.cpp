@@ -53,8 +53,10 @@ void write_dataset_summary(const DatasetReader& r, std::ostream& out) {
   out << fmt::format("seed: {}\n", r.run().seed);
   out << fmt::format("images: {} of {} ({})\n", r.num_images(), r.run().num_images,
                      r.complete() ? "complete" : "incomplete: the run was interrupted; resume it to finish");
+  if (!r.shard_files().empty())
+    out << fmt::format("virtual: {} shards ({})\n", r.shard_files().size(), fmt::join(r.shard_files(), ", "));
   const DatasetFilters f = r.filters();
-  out << fmt::format("compression: {}\n",
+  out << fmt::format("compression: {}{}\n", r.shard_files().empty() ? "" : "of the shards: ",
                      f.gzip_level == 0 ? std::string("none")
                                        : fmt::format("gzip {}{}", f.gzip_level, f.shuffle ? " + shuffle" : ""));
   out << fmt::format("bands: {}\n", s.bands.size());

@@ -155,7 +155,17 @@ GenerateStats generate_dataset(const GeneratorConfig& config, const GenerateOpti
   return stats;
 }
 
-void merge_datasets(const std::vector<std::string>& shards, const std::string& output, const WriterOptions& options) {
+namespace {
+
+/// The shards of one run, opened and sorted by first index; throws ConfigError unless they share
+/// layout, config and seed and tile images 0..N-1.
+struct ShardSet {
+  std::vector<DatasetReader> readers;
+  std::vector<ShardFile> files;
+  std::int64_t num_images = 0;
+};
+
+ShardSet open_shards(const std::vector<std::string>& shards) {
   if (shards.empty()) throw ConfigError("merge: no shard files given");
   struct Part {
     DatasetReader reader;
@@ -164,6 +174,8 @@ void merge_datasets(const std::vector<std::string>& shards, const std::string& o
   std::vector<Part> parts;
   for (const std::string& path : shards) {
     DatasetReader r(path);
+    if (!r.shard_files().empty())
+      throw ConfigError(fmt::format("merge: '{}' is itself a virtual data set over shards; give its shard files", path));
     const auto col = r.schema().label_index("index");
     if (!col) throw ConfigError(fmt::format("merge: '{}' has no 'index' label column", path));
     const auto idx = std::get<std::vector<std::int64_t>>(r.read_label("index"));
@@ -175,23 +187,32 @@ void merge_datasets(const std::vector<std::string>& shards, const std::string& o
   }
   std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.first_index < b.first_index; });
   const DatasetReader& head = parts.front().reader;
-  std::int64_t expect = 0;
+  ShardSet set;
   for (const Part& p : parts) {
     if (auto d = schema_difference(p.reader.schema(), head.schema()); !d.empty())
       throw ConfigError(fmt::format("merge: '{}' has another layout than '{}': {}", p.reader.path(), head.path(), d));
     if (p.reader.run().config_text != head.run().config_text || p.reader.run().seed != head.run().seed)
       throw ConfigError(fmt::format("merge: '{}' comes from another run (config or seed differ from '{}')",
                                     p.reader.path(), head.path()));
-    if (p.first_index != expect)
-      throw ConfigError(fmt::format("merge: images from index {} are missing (next shard '{}' starts at {})", expect,
-                                    p.reader.path(), p.first_index));
-    expect += p.reader.num_images();
+    if (p.first_index != set.num_images)
+      throw ConfigError(fmt::format("merge: images from index {} are missing (next shard '{}' starts at {})",
+                                    set.num_images, p.reader.path(), p.first_index));
+    set.files.push_back({p.reader.path(), p.first_index, p.reader.num_images()});
+    set.num_images += p.reader.num_images();
   }
+  for (Part& p : parts) set.readers.push_back(std::move(p.reader));
+  return set;
+}
+
+}  // namespace
+
+void merge_datasets(const std::vector<std::string>& shards, const std::string& output, const WriterOptions& options) {
+  const ShardSet set = open_shards(shards);
+  const DatasetReader& head = set.readers.front();
   const DatasetSchema& schema = head.schema();
-  DatasetWriter writer = DatasetWriter::create(output, schema, DatasetRun{head.run().seed, expect, head.run().config_text},
-                                               options);
-  for (const Part& p : parts) {
-    const DatasetReader& r = p.reader;
+  DatasetWriter writer = DatasetWriter::create(
+      output, schema, DatasetRun{head.run().seed, set.num_images, head.run().config_text}, options);
+  for (const DatasetReader& r : set.readers) {
     std::vector<LabelData> labels;
     for (const LabelColumn& c : schema.labels) labels.push_back(r.read_label(c.name));
     for (std::int64_t i = 0; i < r.num_images(); ++i) {
@@ -212,6 +233,13 @@ void merge_datasets(const std::vector<std::string>& shards, const std::string& o
     }
   }
   writer.finish();
+}
+
+void write_virtual_master(const std::vector<std::string>& shards, const std::string& output, bool overwrite) {
+  const ShardSet set = open_shards(shards);
+  const DatasetReader& head = set.readers.front();
+  write_virtual_dataset(output, head.schema(), DatasetRun{head.run().seed, set.num_images, head.run().config_text},
+                        set.files, overwrite);
 }
 
 }  // namespace lensforge

@@ -47,33 +47,61 @@ void create_group(const H5Context& c, hid_t file, const char* path) {
                  fmt::format("cannot create group '{}'", path)));
 }
 
-/// Creates an empty [0, ny, nx] dataset (unlimited first dimension) chunked one image per chunk.
-H5Dataset create_image_dataset(const H5Context& c, hid_t file, const std::string& path, hid_t type, int ny, int nx,
-                               const WriterOptions& o) {
-  const std::string what = fmt::format("cannot create dataset '{}'", path);
-  const hsize_t dims[3] = {0, hsize_t(ny), hsize_t(nx)};
-  const hsize_t maxdims[3] = {H5S_UNLIMITED, hsize_t(ny), hsize_t(nx)};
-  const hsize_t chunk[3] = {1, hsize_t(ny), hsize_t(nx)};
-  H5Space space(c.id(H5Screate_simple(3, dims, maxdims), what));
-  H5Plist dcpl(c.id(H5Pcreate(H5P_DATASET_CREATE), what));
-  c.ok(H5Pset_chunk(dcpl.get(), 3, chunk), what);
-  c.ok(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), what);  // every chunk is written whole
-  c.ok(H5Pset_obj_track_times(dcpl.get(), 0), what);
-  if (o.gzip_level > 0) {
-    if (o.shuffle) c.ok(H5Pset_shuffle(dcpl.get()), what);
-    c.ok(H5Pset_deflate(dcpl.get(), unsigned(o.gzip_level)), what);
+/// Maps images [first, first + count) of the virtual dataset with extent `dims` (first dimension
+/// the image count) to images [0, count) of the same path in each source file.
+void set_virtual_mapping(const H5Context& c, hid_t dcpl, const std::string& path, int rank, const hsize_t* dims,
+                         const std::vector<VirtualSource>& sources) {
+  const std::string what = fmt::format("cannot map the virtual dataset '{}'", path);
+  H5Space vspace(c.id(H5Screate_simple(rank, dims, nullptr), what));
+  for (const VirtualSource& src : sources) {
+    hsize_t start[3] = {hsize_t(src.first), 0, 0};
+    hsize_t count[3] = {hsize_t(src.count), rank > 1 ? dims[1] : 0, rank > 2 ? dims[2] : 0};
+    H5Space sspace(c.id(H5Screate_simple(rank, count, nullptr), what));
+    c.ok(H5Sselect_hyperslab(vspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr), what);
+    c.ok(H5Pset_virtual(dcpl, vspace.get(), src.file.c_str(), path.c_str(), sspace.get()), what);
   }
+}
+
+/// Creates a [0, ny, nx] dataset (unlimited first dimension) chunked one image per chunk, or with
+/// `sources` a virtual [N, ny, nx] one.
+H5Dataset create_image_dataset(const H5Context& c, hid_t file, const std::string& path, hid_t type, int ny, int nx,
+                               const WriterOptions& o, const std::vector<VirtualSource>* sources, std::int64_t n) {
+  const std::string what = fmt::format("cannot create dataset '{}'", path);
+  H5Plist dcpl(c.id(H5Pcreate(H5P_DATASET_CREATE), what));
+  c.ok(H5Pset_obj_track_times(dcpl.get(), 0), what);
+  hsize_t dims[3] = {0, hsize_t(ny), hsize_t(nx)};
+  const hsize_t maxdims[3] = {H5S_UNLIMITED, hsize_t(ny), hsize_t(nx)};
+  if (sources) {
+    dims[0] = hsize_t(n);
+    set_virtual_mapping(c, dcpl.get(), path, 3, dims, *sources);
+  } else {
+    const hsize_t chunk[3] = {1, hsize_t(ny), hsize_t(nx)};
+    c.ok(H5Pset_chunk(dcpl.get(), 3, chunk), what);
+    c.ok(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), what);  // every chunk is written whole
+    if (o.gzip_level > 0) {
+      if (o.shuffle) c.ok(H5Pset_shuffle(dcpl.get()), what);
+      c.ok(H5Pset_deflate(dcpl.get(), unsigned(o.gzip_level)), what);
+    }
+  }
+  H5Space space(c.id(H5Screate_simple(3, dims, sources ? nullptr : maxdims), what));
   return H5Dataset(c.id(H5Dcreate2(file, path.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), what));
 }
 
-H5Dataset create_label_dataset(const H5Context& c, hid_t file, const LabelColumn& col) {
+H5Dataset create_label_dataset(const H5Context& c, hid_t file, const LabelColumn& col,
+                               const std::vector<VirtualSource>* sources, std::int64_t n) {
   const std::string path = label_path(col.name);
   const std::string what = fmt::format("cannot create dataset '{}'", path);
-  const hsize_t dims = 0, maxdims = H5S_UNLIMITED, chunk = kLabelChunk;
-  H5Space space(c.id(H5Screate_simple(1, &dims, &maxdims), what));
   H5Plist dcpl(c.id(H5Pcreate(H5P_DATASET_CREATE), what));
-  c.ok(H5Pset_chunk(dcpl.get(), 1, &chunk), what);
   c.ok(H5Pset_obj_track_times(dcpl.get(), 0), what);
+  hsize_t dims = 0;
+  const hsize_t maxdims = H5S_UNLIMITED, chunk = kLabelChunk;
+  if (sources) {
+    dims = hsize_t(n);
+    set_virtual_mapping(c, dcpl.get(), path, 1, &dims, *sources);
+  } else {
+    c.ok(H5Pset_chunk(dcpl.get(), 1, &chunk), what);
+  }
+  H5Space space(c.id(H5Screate_simple(1, &dims, sources ? nullptr : &maxdims), what));
   const H5Type type = label_memory_type(c, col);
   return H5Dataset(
       c.id(H5Dcreate2(file, path.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), what));
@@ -150,7 +178,8 @@ H5Type label_memory_type(const H5Context& c, const LabelColumn& col) {
 }
 
 void create_layout(const H5Context& c, hid_t file, const DatasetSchema& s, const DatasetRun& run,
-                   const WriterOptions& o) {
+                   const WriterOptions& o, const std::vector<VirtualSource>* sources) {
+  const std::int64_t n = run.num_images;
   write_attr(c, file, "schema_version", kDatasetSchemaVersion);
   write_attr(c, file, "software_version", std::string(LENSFORGE_VERSION));
   write_attr(c, file, "created", utc_now());
@@ -171,11 +200,11 @@ void create_layout(const H5Context& c, hid_t file, const DatasetSchema& s, const
   for (const BandSchema& b : s.bands) {
     for (DatasetPlane p : {DatasetPlane::IMAGE, DatasetPlane::NOISELESS, DatasetPlane::SOURCE, DatasetPlane::SIGMA}) {
       if (!s.has_plane(p)) continue;
-      const H5Dataset ds = create_image_dataset(c, file, plane_path(p, b.name), H5T_IEEE_F32LE, b.ny, b.nx, o);
+      const H5Dataset ds = create_image_dataset(c, file, plane_path(p, b.name), H5T_IEEE_F32LE, b.ny, b.nx, o, sources, n);
       write_band_attrs(c, ds.get(), b);
     }
     if (s.planes.mask) {
-      const H5Dataset ds = create_image_dataset(c, file, mask_path(b.name), H5T_STD_U16LE, b.ny, b.nx, o);
+      const H5Dataset ds = create_image_dataset(c, file, mask_path(b.name), H5T_STD_U16LE, b.ny, b.nx, o, sources, n);
       write_attr(c, ds.get(), "band", b.name);
       std::vector<std::string> bit_names;
       for (MaskBit bit : kAllMaskBits) bit_names.emplace_back(mask_bit_name(bit));
@@ -183,7 +212,7 @@ void create_layout(const H5Context& c, hid_t file, const DatasetSchema& s, const
     }
   }
   if (s.kappa) {
-    const H5Dataset ds = create_image_dataset(c, file, kKappaPath, H5T_IEEE_F32LE, s.kappa->ny, s.kappa->nx, o);
+    const H5Dataset ds = create_image_dataset(c, file, kKappaPath, H5T_IEEE_F32LE, s.kappa->ny, s.kappa->nx, o, sources, n);
     write_attr(c, ds.get(), "pixel_scale", s.kappa->pixel_scale);
     write_attr(c, ds.get(), "unit", std::string("dimensionless"));
     write_attr(c, ds.get(), "description",
@@ -198,10 +227,30 @@ void create_layout(const H5Context& c, hid_t file, const DatasetSchema& s, const
     write_attr(c, labels.get(), "columns", names);
   }
   for (const LabelColumn& col : s.labels) {
-    const H5Dataset ds = create_label_dataset(c, file, col);
+    const H5Dataset ds = create_label_dataset(c, file, col, sources, n);
     write_attr(c, ds.get(), "unit", col.unit);
     write_attr(c, ds.get(), "description", col.description);
   }
+}
+
+std::vector<std::string> virtual_source_files(const H5Context& c, hid_t dataset, const std::string& path) {
+  const std::string what = fmt::format("cannot read the layout of '{}'", path);
+  H5Plist dcpl(c.id(H5Dget_create_plist(dataset), what));
+  const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+  if (layout < 0) c.fail_h5(what);
+  std::vector<std::string> files;
+  if (layout != H5D_VIRTUAL) return files;
+  std::size_t count = 0;
+  c.ok(H5Pget_virtual_count(dcpl.get(), &count), what);
+  for (std::size_t k = 0; k < count; ++k) {
+    const ssize_t len = H5Pget_virtual_filename(dcpl.get(), k, nullptr, 0);
+    if (len < 0) c.fail_h5(what);
+    std::string name(std::size_t(len) + 1, '\0');
+    if (H5Pget_virtual_filename(dcpl.get(), k, name.data(), name.size()) < 0) c.fail_h5(what);
+    name.resize(std::size_t(len));
+    files.push_back(std::move(name));
+  }
+  return files;
 }
 
 hsize_t dataset_length(const H5Context& c, hid_t dataset, const std::string& path) {

@@ -24,10 +24,23 @@ std::string label_path(const std::string& name);
 /// HDF5 memory type of a label column (fixed-length null-padded ASCII for strings).
 H5Type label_memory_type(const H5Context& c, const LabelColumn& column);
 
+/// Images [first, first + count) of a virtual data set stored as images [0, count) of `file`.
+struct VirtualSource {
+  std::string file;  ///< as HDF5 records it: a relative name is found from the master's folder
+  std::int64_t first = 0;
+  std::int64_t count = 0;
+};
+
 /// Writes the root attributes (complete = 0, num_written = 0) and creates every group and every
-/// dataset empty (first dimension 0, unlimited), with `options`' filters on the image planes.
+/// dataset. Without `sources` the datasets are empty (first dimension 0, unlimited), with
+/// `options`' filters on the image planes. With `sources` (in index order, together covering
+/// images 0..run.num_images-1) every dataset is an HDF5 virtual dataset of run.num_images images
+/// whose slabs are the same datasets of the source files.
 void create_layout(const H5Context& c, hid_t file, const DatasetSchema& schema, const DatasetRun& run,
-                   const WriterOptions& options);
+                   const WriterOptions& options, const std::vector<VirtualSource>* sources = nullptr);
+
+/// The source files of a virtual dataset, in mapping order; empty for a stored one.
+std::vector<std::string> virtual_source_files(const H5Context& c, hid_t dataset, const std::string& path);
 
 /// What a file says about itself.
 struct StoredLayout {

@@ -29,6 +29,7 @@ struct DatasetReader::Impl {
   };
   std::vector<BandSets> bands;
   H5Dataset kappa;
+  std::vector<std::string> shard_files;
 
   Impl(const std::string& path, const ReaderOptions& o) : ctx(path), options(o) {}
 
@@ -107,6 +108,18 @@ DatasetReader::DatasetReader(const std::string& path, const ReaderOptions& optio
     m.bands.push_back(std::move(sets));
   }
   if (s.kappa) m.kappa = m.open_images(kKappaPath);
+  // Every dataset of a virtual master maps the same shard files (write_virtual_dataset).
+  if (!s.bands.empty())
+    m.shard_files = virtual_source_files(c, m.bands.front().planes[0].get(), plane_path(DatasetPlane::IMAGE, s.bands.front().name));
+  const fs::path folder = fs::path(path).parent_path();
+  for (const std::string& f : m.shard_files) {
+    const fs::path where = fs::path(f).is_absolute() ? fs::path(f) : folder / f;
+    if (!fs::exists(where, ec))
+      c.fail(fmt::format("virtual data set: shard file '{}' is missing (looked for '{}'); the master file only maps "
+                         "the shards' images, so keep them beside it, or join them into one file with "
+                         "'lensforge-sim merge --copy'",
+                         f, where.string()));
+  }
 }
 
 DatasetReader::~DatasetReader() = default;
@@ -118,11 +131,16 @@ const DatasetSchema& DatasetReader::schema() const { return impl_->layout.schema
 std::int64_t DatasetReader::num_images() const { return impl_->readable; }
 const DatasetRun& DatasetReader::run() const { return impl_->layout.run; }
 bool DatasetReader::complete() const { return impl_->layout.complete; }
+const std::vector<std::string>& DatasetReader::shard_files() const { return impl_->shard_files; }
 std::int64_t DatasetReader::schema_version() const { return impl_->layout.schema_version; }
 const std::string& DatasetReader::software_version() const { return impl_->layout.software_version; }
 const std::string& DatasetReader::created() const { return impl_->layout.created; }
 
 DatasetFilters DatasetReader::filters() const {
+  if (!impl_->shard_files.empty()) {  // the master has none; its shards were written alike
+    const fs::path f(impl_->shard_files.front());
+    return DatasetReader((f.is_absolute() ? f : fs::path(path()).parent_path() / f).string()).filters();
+  }
   H5ErrorSilencer quiet;
   const H5Context& c = impl_->ctx;
   const std::string what = "cannot read the filters of the image datasets";

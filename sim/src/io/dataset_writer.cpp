@@ -535,4 +535,46 @@ const DatasetRun& DatasetWriter::run() const { return impl_->run; }
 const std::string& DatasetWriter::final_path() const { return impl_->final_path; }
 std::string DatasetWriter::partial_path() const { return impl_->ctx.path(); }
 
+void write_virtual_dataset(const std::string& final_path, const DatasetSchema& schema, const DatasetRun& run,
+                           const std::vector<ShardFile>& shards, bool overwrite) {
+  check_inputs(schema, run, WriterOptions{});
+  check_folder(final_path);
+  std::int64_t expect = 0;
+  for (const ShardFile& sh : shards) {
+    if (sh.first != expect || sh.count < 1)
+      throw ConfigError(fmt::format("virtual data set '{}': shard '{}' holds images {}..{}, expected to start at {}",
+                                    final_path, sh.path, sh.first, sh.first + sh.count - 1, expect));
+    expect += sh.count;
+  }
+  if (expect != run.num_images)
+    throw ConfigError(fmt::format("virtual data set '{}': the shards hold {} images, the run has {}", final_path,
+                                  expect, run.num_images));
+  std::error_code ec;
+  if (!overwrite && fs::exists(final_path, ec))
+    throw IoError(fmt::format("'{}' exists; set overwrite to replace it", final_path));
+  const fs::path parent = fs::path(final_path).parent_path();
+  const fs::path folder = parent.empty() ? fs::current_path() : fs::absolute(parent);
+  std::vector<VirtualSource> sources;
+  for (const ShardFile& sh : shards)
+    sources.push_back({fs::relative(fs::absolute(sh.path), folder).string(), sh.first, sh.count});
+
+  const std::string partial = partial_path_of(final_path);
+  H5ErrorSilencer quiet;
+  const H5Context c(partial);
+  try {
+    H5File file(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+    if (!file.valid()) c.fail_open("cannot create", "");
+    create_layout(c, file.get(), schema, run, WriterOptions{}, &sources);
+    write_attr(c, file.get(), "num_written", run.num_images);
+    write_attr(c, file.get(), "complete", std::int64_t(1));
+    if (file.close() < 0) c.fail_h5("cannot close");
+    sync_path(partial, O_RDONLY);
+    fs::rename(partial, final_path, ec);
+    if (ec) throw IoError(fmt::format("cannot rename '{}' to '{}': {}", partial, final_path, ec.message()));
+  } catch (...) {
+    fs::remove(partial, ec);
+    throw;
+  }
+}
+
 }  // namespace lensforge

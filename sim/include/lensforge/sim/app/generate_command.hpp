@@ -2,6 +2,7 @@
 // `lensforge-sim generate` and `lensforge-sim merge`: the logic behind the command lines parsed in
 // sim/apps/lensforge_sim.cpp.
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -23,7 +24,17 @@ struct GenerateCommandArgs {
   /// config's own (configs/populations/x.yaml -> configs/)
   std::string configs_dir;
   std::vector<std::string> overrides;  ///< --set KEY=VALUE, applied to the config in order
+  /// Launched as rank `rank` of `ranks` processes (mpirun): rank k writes shard k/ranks of the run
+  /// to shard_file_path(output_path, k, ranks), and rank 0 then writes output_path as a virtual
+  /// data set over all shards, once every rank reports success through all_succeeded.
+  int rank = 0;
+  int ranks = 1;
+  /// Collective over all ranks (needed when ranks > 1): true when every rank passed true.
+  std::function<bool(bool)> all_succeeded;
 };
+
+/// The shard file of rank k of K for a master `output`: "out/train.h5" -> "out/train-00001-of-00004.h5".
+std::string shard_file_path(const std::string& output, int k, int num_ranks);
 
 /// Runs the generator; progress to `err` (a bar on a terminal, log lines otherwise), the summary
 /// to `out`. Returns 0, 2 (bad input: nothing written) or 1 (failure while writing: the .partial
@@ -34,7 +45,8 @@ struct MergeCommandArgs {
   std::vector<std::string> shards;  ///< shard files of one run
   std::string output_path;          ///< merged file
   bool overwrite = false;
-  int gzip = 0;
+  bool copy = false;                ///< copy the images into one file instead of a virtual data set
+  int gzip = 0;                     ///< with copy
   bool shuffle = false;
 };
 

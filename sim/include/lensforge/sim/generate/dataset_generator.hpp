@@ -61,4 +61,8 @@ GenerateStats generate_dataset(const GeneratorConfig& config, const GenerateOpti
 /// images 0..N-1 without gap or overlap, in any order) into `output`, equal to the unsharded run.
 void merge_datasets(const std::vector<std::string>& shards, const std::string& output, const WriterOptions& options);
 
+/// Checks the shards as merge_datasets does, then writes `output` as a virtual data set over them
+/// (write_virtual_dataset): no image is copied, readers see the unsharded run.
+void write_virtual_master(const std::vector<std::string>& shards, const std::string& output, bool overwrite);
+
 }  // namespace lensforge

@@ -39,8 +39,9 @@ class DatasetReader {
  public:
   /// Opens `path`. Throws IoError naming the file for: a missing file or a folder, a file that
   /// is not HDF5, a truncated or damaged HDF5 file, a file without lensforge's root attributes, a
-  /// schema_version other than kDatasetSchemaVersion, an incomplete file (unless allowed), or
-  /// datasets whose shapes disagree with the attributes.
+  /// schema_version other than kDatasetSchemaVersion, an incomplete file (unless allowed),
+  /// datasets whose shapes disagree with the attributes, or a virtual data set one of whose shard
+  /// files is missing (HDF5 would silently read zeros for its images).
   explicit DatasetReader(const std::string& path, const ReaderOptions& options = {});
   ~DatasetReader();
   DatasetReader(DatasetReader&&) noexcept;
@@ -71,6 +72,11 @@ class DatasetReader {
   Mask read_mask(std::string_view band, std::int64_t i) const;
   /// Convergence map of image i; throws ConfigError if /kappa is not stored.
   ImageF read_kappa(std::int64_t i) const;
+
+  /// For a virtual data set (the master of a sharded run, see write_virtual_dataset): the shard
+  /// files its images are read from, as stored (relative names are relative to the master's
+  /// folder), in index order. Empty for a file that holds its images itself.
+  const std::vector<std::string>& shard_files() const;
 
   /// Label column names in schema order.
   std::vector<std::string> label_names() const;

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lensforge/sim/io/dataset_sample.hpp"
 #include "lensforge/sim/io/dataset_schema.hpp"
@@ -95,5 +96,23 @@ class DatasetWriter {
 
 /// The file a writer works in: final_path + ".partial".
 std::string partial_path_of(const std::string& final_path);
+
+/// A complete data set file holding images [first, first + count) of a run.
+struct ShardFile {
+  std::string path;
+  std::int64_t first = 0;
+  std::int64_t count = 0;
+};
+
+/// Writes `final_path`, a data set holding no images itself: every dataset of `schema` is an HDF5
+/// virtual dataset of run.num_images images whose slabs are the same datasets of `shards` (in index
+/// order, covering images 0..run.num_images-1 without gap). Readers (lensforge, h5py, h5dump) see
+/// one data set; the shards must stay where they are (their names are stored relative to
+/// final_path's folder, so the folder may be moved as a whole). Written as final_path + ".partial"
+/// and renamed when complete, like DatasetWriter. Throws ConfigError if the shards do not tile the
+/// run; IoError if the folder is missing, final_path exists and !overwrite, or HDF5 fails (nothing
+/// is left then).
+void write_virtual_dataset(const std::string& final_path, const DatasetSchema& schema, const DatasetRun& run,
+                           const std::vector<ShardFile>& shards, bool overwrite);
 
 }  // namespace lensforge
