@@ -75,11 +75,11 @@ inline float synthetic_pixel(std::int64_t i, std::size_t b, int plane, int y, in
 inline bool synthetic_positive(std::int64_t i) { return i % 3 == 0; }
 inline double synthetic_theta_E(std::int64_t i) { return 0.5 + 0.01 * double(i); }
 
-/// Writes the synthetic set of n rows to `path`.
-inline void write_synthetic_dataset(const std::string& path, std::int64_t n) {
+/// Writes rows [first, first + n) of the synthetic set to `path` (a shard when first > 0).
+inline void write_synthetic_dataset(const std::string& path, std::int64_t n, std::int64_t first = 0) {
   const DatasetSchema schema = synthetic_schema();
   DatasetWriter w = DatasetWriter::create(path, schema, DatasetRun{7, n, "synthetic"});
-  for (std::int64_t i = 0; i < n; ++i) {
+  for (std::int64_t i = first; i < first + n; ++i) {
     Sample s;
     for (std::size_t b = 0; b < schema.bands.size(); ++b) {
       const BandSchema& bs = schema.bands[b];

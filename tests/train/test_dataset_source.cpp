@@ -2,6 +2,7 @@
 // concurrent reads, and errors that name the file and what is missing.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <thread>
 
@@ -35,6 +36,30 @@ bool same_pixels(const ImageF& img, std::int64_t row, std::size_t band, int plan
 }
 
 }  // namespace
+
+TEST(DatasetSource, AVirtualMasterOverShardsReadsLikeOneFile) {
+  test::TempDir dir;
+  test::write_synthetic_dataset(dir / "part0.h5", 4, 0);
+  test::write_synthetic_dataset(dir / "part1.h5", kRows - 4, 4);
+  write_virtual_dataset(dir / "master.h5", test::synthetic_schema(), DatasetRun{7, kRows, "synthetic"},
+                        {{dir / "part0.h5", 0, 4}, {dir / "part1.h5", 4, kRows - 4}}, false);
+  SourceOptions o;
+  o.bands = {"A", "C"};
+  o.columns = {"class", "lens_theta_E", "index"};
+  o.noise_planes = true;
+  const auto one = open_dataset_source(dataset(), o), master = open_dataset_source(dir / "master.h5", o);
+  ASSERT_EQ(master->size(), kRows);
+  for (std::int64_t i = 0; i < kRows; ++i) {
+    const RawExample a = one->get(i), b = master->get(i);
+    EXPECT_EQ(b.index, i);
+    for (std::size_t k = 0; k < 2; ++k) {
+      EXPECT_TRUE((a.bands[k].array() == b.bands[k].array()).all()) << i;
+      EXPECT_TRUE((a.sigma[k].array() == b.sigma[k].array()).all()) << i;
+    }
+    for (std::size_t c = 0; c < o.columns.size(); ++c)
+      EXPECT_TRUE(a.values[c] == b.values[c] || (std::isnan(a.values[c]) && std::isnan(b.values[c]))) << i << " " << c;
+  }
+}
 
 TEST(DatasetSource, ReturnsTheStoredPixelsAndLabels) {
   SourceOptions o;
