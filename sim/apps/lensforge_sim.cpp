@@ -112,8 +112,8 @@ CLI::App* add_generate(CLI::App& app, lensforge::GenerateCommandArgs& a) {
                   "itself")
       ->capture_default_str();
   cmd->add_flag("--resume", a.resume,
-                "Continue OUTPUT.partial of an interrupted run (same config, seed, -n, shard); a shard already "
-                "complete is kept");
+                "Continue OUTPUT.partial of an interrupted run (same config, seed, -n, shard); a complete OUTPUT "
+                "of this run is kept; with neither, start the run (so one command serves first runs and reruns)");
   cmd->add_flag("--overwrite", a.overwrite, "Replace an existing OUTPUT (refused otherwise)");
   cmd->add_option("--gzip", a.gzip, "Deflate level of the image planes, 0 (none) to 9")
       ->check(CLI::Range(0, 9))

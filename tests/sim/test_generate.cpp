@@ -315,7 +315,7 @@ TEST(GenerateCommand, MergeWritesAVirtualMasterOrACopy) {
   EXPECT_NE(err4.str().find("virtual"), std::string::npos) << err4.str();
 }
 
-TEST(GenerateCommand, ResumingACompleteShardKeepsIt) {
+TEST(GenerateCommand, ResumeStartsAMissingShardAndKeepsACompleteOne) {
   TempDir dir;
   {
     std::ofstream(dir / "small.yaml") << small_lsst_config();
@@ -326,10 +326,11 @@ TEST(GenerateCommand, ResumingACompleteShardKeepsIt) {
   a.output_path = dir / "part.h5";
   a.shard = "1/2";
   a.configs_dir = test::source_path("configs");
+  a.resume = true;  // with nothing to resume: starts the shard
   std::ostringstream out, err;
   ASSERT_EQ(run_generate_command(a, out, err), 0) << err.str();
+  EXPECT_NE(out.str().find("wrote"), std::string::npos) << out.str();
   const auto written = fs::last_write_time(a.output_path);
-  a.resume = true;
   std::ostringstream out2, err2;
   ASSERT_EQ(run_generate_command(a, out2, err2), 0) << err2.str();
   EXPECT_NE(out2.str().find("is complete"), std::string::npos) << out2.str();

@@ -138,6 +138,10 @@ int run_generate_command(const GenerateCommandArgs& a, std::ostream& out, std::o
   int status = 0;
   const auto [first, last] = shard_range(opt.num_images, opt.shard, opt.num_shards);
   try {
+    std::error_code ec;
+    // --resume with nothing to resume starts the run: job-array tasks and mpirun jobs can be
+    // submitted and resubmitted with the same command.
+    if (opt.resume && !fs::exists(opt.output, ec) && !fs::exists(opt.output + ".partial", ec)) opt.resume = false;
     if (opt.resume && complete_shard_exists(opt.output, config, opt)) {
       out << fmt::format("{}{} is complete: images {}..{} of {}\n", rank_prefix, opt.output, first, last - 1,
                          opt.num_images);
