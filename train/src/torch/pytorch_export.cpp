@@ -5,8 +5,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include <caffe2/serialize/inline_container.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/csrc/jit/serialization/pickler.h>
 
 #include "checkpoint.hpp"
 #include "lensforge/sim/core/error.hpp"
@@ -50,6 +53,27 @@ c10::Dict<std::string, at::Tensor> state_dict(torch::nn::Module& model) {
   return dict;
 }
 
+/// `value` in the zip format of Python's torch.save: what torch::pickle_save writes, except that
+/// containers are not wrapped in torch.jit._pickle.restore_type_tag (TorchScript's type tags), so
+/// that torch.load(..., weights_only=True) accepts the file as well as plain torch.load.
+std::vector<char> torch_save_bytes(const c10::IValue& value) {
+  std::vector<char> pickle;
+  torch::jit::Pickler pickler([&](const char* buf, std::size_t size) { pickle.insert(pickle.end(), buf, buf + size); },
+                              nullptr, nullptr, nullptr, nullptr, /*tag_aggregates=*/false);
+  pickler.protocol();
+  pickler.pushIValue(value);
+  pickler.stop();
+  std::vector<char> zip;
+  caffe2::serialize::PyTorchStreamWriter writer([&](const void* bytes, std::size_t size) {
+    const char* b = static_cast<const char*>(bytes);
+    zip.insert(zip.end(), b, b + size);
+    return size;
+  });
+  torch::jit::writeArchiveAndTensors("data", pickle.data(), pickle.size(), pickler.tensorData(), writer);
+  writer.writeEndOfFile();
+  return zip;
+}
+
 }  // namespace
 
 std::vector<std::string> export_pytorch(const std::string& checkpoint, const std::string& output_dir) {
@@ -61,7 +85,7 @@ std::vector<std::string> export_pytorch(const std::string& checkpoint, const std
   const fs::path dir(output_dir);
   std::vector<char> weights;
   try {
-    weights = torch::pickle_save(c10::IValue(state_dict(*model)));
+    weights = torch_save_bytes(c10::IValue(state_dict(*model)));
   } catch (const c10::Error& e) {
     throw IoError(fmt::format("export: cannot serialise the weights of {}: {}", checkpoint, e.what_without_backtrace()));
   }

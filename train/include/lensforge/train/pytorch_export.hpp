@@ -4,7 +4,7 @@
 // frontend for them), so the export is a state dict plus a Python definition of the same network:
 //   state_dict.pt       torch.load(...) in Python gives a dict {name: tensor}; the names are those of
 //                       the LensNet module's state_dict() (parameters and batch-norm buffers), in
-//                       module order. Written with torch::pickle_save (the torch.save zip format).
+//                       module order. The torch.save zip format, readable with weights_only=True.
 //   model_card.json     the checkpoint's model card (model_card.hpp), indented JSON
 //   lensforge_model.py  train/python/lensforge_model.py (compiled into the program): LensNet(card),
 //                       load(folder), preprocess(images, card), predict(model, card, x)
