@@ -43,7 +43,8 @@ int run(const std::string& cmd) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-/// A card with both heads (2 targets) and every preprocessing step that has a parameter.
+/// A card with both heads (2 targets) and preprocessing steps with parameters: band scales, and
+/// log + min-max (CNN) or percentile clipping + asinh + percentile scaling (ResNet).
 ModelCard export_card(Architecture architecture) {
   ModelCard c;
   c.software_version = "test";
@@ -60,13 +61,18 @@ ModelCard export_card(Architecture architecture) {
   c.stack.grid = BandGrid::NATIVE;
   c.bands = test::tiny_schema(16).bands;
   c.preprocess.band_scale = {1.0, 2.0};
-  c.preprocess.clip_low = 0.5;
-  c.preprocess.clip_high = 99.5;
-  c.preprocess.stretch = Stretch::ASINH;
   c.preprocess.softening = 0.5;
-  c.preprocess.normalisation = Normalisation::PERCENTILE;
-  c.preprocess.norm_low = 1.0;
-  c.preprocess.norm_high = 99.0;
+  if (architecture == Architecture::CNN) {  // the other stretch with a parameter, min-max scaling
+    c.preprocess.stretch = Stretch::LOG;
+    c.preprocess.normalisation = Normalisation::MINMAX;
+  } else {  // percentile clipping and scaling
+    c.preprocess.clip_low = 0.5;
+    c.preprocess.clip_high = 99.5;
+    c.preprocess.stretch = Stretch::ASINH;
+    c.preprocess.normalisation = Normalisation::PERCENTILE;
+    c.preprocess.norm_low = 1.0;
+    c.preprocess.norm_high = 99.0;
+  }
   c.task.targets = {"lens_theta_E", "lens_e1"};
   c.scaling = {{"lens_theta_E", "lens_e1"}, {1.5, -0.2}, {0.4, 3.0}};
   c.temperature = 1.7;
@@ -166,7 +172,7 @@ void check_architecture(Architecture architecture, const std::string& tag) {
   const torch_impl::ModelOutput out = loaded->forward(torch::from_blob(x.data(), {n, 2, 16, 16}, torch::kFloat32));
   const Predictions pred = Predictor(checkpoint).predict(x, n);
 
-  // Preprocessed pixels lie in [0, 1]; float32 asinh may differ by an ulp between libm and numpy.
+  // Preprocessed pixels lie in [0, 1]; float32 asinh / log10 may differ by an ulp between libm and numpy.
   std::size_t at = 0;
   expect_close(py, at, x, 2e-6, "preprocess");
   // Network outputs: float32 sums of at most 8 * 4 * 4 = 128 products per dense unit (and 3 * 3 * 8
