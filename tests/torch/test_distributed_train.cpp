@@ -208,6 +208,20 @@ TEST_F(DistributedTrain, BatchNormUsesEachProcesssStatistics) {
   EXPECT_LT(diff, 0.1 * scale);
 }
 
+TEST_F(DistributedTrain, ResumedTwoProcessRunMatchesOneUninterruptedProcess) {
+  const fs::path one = single("cfg.yaml");
+  const std::string log = data_->file("resume.log");
+  ASSERT_EQ(shell(mpirun(2) + fit("cfg.yaml", "resumed") + "--epochs 1 --dist-init file://" + data_->file("r1.rdv") +
+                  " >" + shq(log) + " 2>&1"),
+            0)
+      << read_text(log);
+  ASSERT_EQ(shell(mpirun(2) + fit("cfg.yaml", "resumed") + "--resume --dist-init file://" + data_->file("r2.rdv") +
+                  " >" + shq(log) + " 2>&1"),
+            0)
+      << read_text(log);
+  expect_same_training(one, data_->file("resumed"), kWeightTol, kLossRel);
+}
+
 TEST_F(DistributedTrain, BatchSizeMustBeAMultipleOfTheProcessCount) {
   const std::string log = data_->file("three.log");
   EXPECT_EQ(shell(fit("cfg.yaml", "three") + "--world-size 3 --rank 0 --dist-init file://" + data_->file("three.rdv") +
