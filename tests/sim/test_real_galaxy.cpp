@@ -3,6 +3,7 @@
 // painted magnitudes, catalog errors naming the row.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,8 @@
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/io/fits.hpp"
 #include "lensforge/sim/light/stamp_library.hpp"
+#include "lensforge/sim/population/generator_config.hpp"
+#include "lensforge/sim/population/sampler.hpp"
 #include "lensforge/sim/render/hybrid.hpp"
 #include "lensforge/sim/render/renderer.hpp"
 
@@ -281,4 +284,38 @@ TEST(Hybrid, PaintedArcsCarryTheRequestedMagnitudeWithinTheNoise) {
   // Same seed, same image: image i depends only on its stream.
   Rng r1(3, 0), r2(3, 0);
   EXPECT_TRUE((render_hybrid(c, cosmo, src, r1).image == render_hybrid(c, cosmo, src, r2).image).all());
+}
+
+TEST(RealGalaxy, PopulationDrawsRotatedFlippedStampsAtTheDrawnMagnitude) {
+  const GeneratorConfig cfg =
+      load_generator_config(std::string(LENSFORGE_SOURCE_DIR) + "/configs/populations/euclid_real.yaml");
+  const SceneObserver obs = make_observer(cfg);
+  int lenses = 0, flipped = 0;
+  std::vector<double> rotations;
+  for (std::uint64_t i = 0; i < 40 && lenses < 8; ++i) {
+    const SampleResult r = make_sample(cfg, obs, 5, i);
+    if (r.kind != SampleClass::LENS) continue;
+    ++lenses;
+    const auto* im = std::get_if<InterpolatedImage>(&r.scene.sources.at(0).profile);
+    ASSERT_NE(im, nullptr);
+    EXPECT_EQ(im->pixel_scale, 0.01);
+    EXPECT_TRUE(im->id == "cosmos_147246" || im->id == "cosmos_147246_z1");
+    flipped += im->flip;
+    rotations.push_back(im->rotation);
+    // The component's magnitude in each band is its total flux (scene_for_survey rescales by it).
+    EXPECT_EQ(r.scene.sources[0].magnitudes.size(), cfg.bands.size());
+    // Same (seed, index), same draw.
+    const SampleResult again = make_sample(cfg, obs, 5, i);
+    EXPECT_EQ(std::get<InterpolatedImage>(again.scene.sources[0].profile).rotation, im->rotation);
+  }
+  ASSERT_GE(lenses, 4);
+  EXPECT_GT(*std::max_element(rotations.begin(), rotations.end()) -
+                *std::min_element(rotations.begin(), rotations.end()),
+            0.5);
+  // A query no row passes is an error naming the key.
+  EXPECT_THROW(load_generator_config(std::string(LENSFORGE_SOURCE_DIR) + "/configs/populations/euclid_real.yaml", "",
+                                     {"classes.lens.source.real_galaxy.magnitude=[40, 41]"}),
+               ConfigError);
+  EXPECT_GT(flipped, 0);
+  EXPECT_LT(flipped, lenses);
 }
