@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 
 #include "lensforge/sim/core/error.hpp"
@@ -137,4 +138,31 @@ TEST(Observation, PixelatedPsfFromAFitsFileActsLikeTheAnalyticPsf) {
   // A missing kernel file is an IoError naming it, when the observer is made.
   pixel.psf.file = path;
   EXPECT_THROW(SceneObserver({pixel}, opt), IoError);
+}
+
+// make_sample observes the lens criterion's band first and the others only for kept draws, so
+// observe_band(k) must be element k of observe(), bit for bit, in any order of calls.
+TEST(Observation, OneBandAloneIsBitForBitThatBandOfAllBands) {
+  ObservationOptions opt;
+  opt.source_images = true;
+  const SceneObserver obs({euclid().band("VIS"), euclid().band("Y"), euclid().band("H")}, opt);
+  Rng rng(17, 3);
+  const auto all = obs.observe(coloured_lens(), rng);
+  auto same = [](const auto& a, const auto& b) {
+    return a.size() == b.size() && a.rows() == b.rows() &&
+           std::memcmp(a.data(), b.data(), sizeof(*a.data()) * std::size_t(a.size())) == 0;
+  };
+  for (std::size_t k : {std::size_t(2), std::size_t(0), std::size_t(1)}) {
+    const BandObservation one = obs.observe_band(coloured_lens(), k, rng);
+    EXPECT_EQ(one.band, all[k].band);
+    EXPECT_TRUE(same(one.lens_light, all[k].lens_light)) << k;
+    EXPECT_TRUE(same(one.source, all[k].source)) << k;
+    ASSERT_EQ(one.sources.size(), 1u);
+    EXPECT_TRUE(same(one.sources[0], all[k].sources[0])) << k;
+    EXPECT_TRUE(same(one.observed.image, all[k].observed.image)) << k;
+    EXPECT_TRUE(same(one.observed.sigma, all[k].observed.sigma)) << k;
+    EXPECT_TRUE(same(one.observed.mask, all[k].observed.mask)) << k;
+    EXPECT_GT(one.observed.image.size(), 0);
+  }
+  EXPECT_THROW(obs.observe_band(coloured_lens(), 3, rng), std::out_of_range);
 }

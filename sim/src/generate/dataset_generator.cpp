@@ -10,6 +10,7 @@
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
+#include "lensforge/sim/core/allocator.hpp"
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/detector/noise_model.hpp"
 #include "lensforge/sim/io/dataset_reader.hpp"
@@ -98,6 +99,7 @@ DatasetSchema dataset_schema(const GeneratorConfig& config) {
 GenerateStats generate_dataset(const GeneratorConfig& config, const GenerateOptions& options,
                                const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   if (auto e = options.validate(); !e.empty()) throw ConfigError("generate: " + e);
+  retain_freed_image_memory();  // per-sample images without page faults (core/allocator.hpp)
   const auto t0 = std::chrono::steady_clock::now();
   const auto [first, last] = shard_range(options.num_images, options.shard, options.num_shards);
   const DatasetSchema schema = dataset_schema(config);

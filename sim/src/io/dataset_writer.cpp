@@ -454,16 +454,21 @@ DatasetWriter DatasetWriter::create(const std::string& final_path, const Dataset
   const H5Context& c = impl->ctx;
   // Closed after the error stack is read (closing clears it).
   const H5Plist fapl = impl->driver.file_access(c);
-  impl->file = H5File(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()));
+  // Made under a temporary name and renamed once its empty layout is in the file, so that a
+  // process killed at any moment leaves either no .partial or one that resume() can open.
+  const std::string creating = partial + ".new";
+  impl->file = H5File(H5Fcreate(creating.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()));
   if (!impl->file.valid()) c.fail_open("cannot create", "");
   try {
     create_layout(c, impl->file.get(), schema, run, options);
     impl->open_datasets();
     impl->flush();
+    fs::rename(creating, partial, ec);
+    if (ec) throw IoError(fmt::format("cannot rename '{}' to '{}': {}", creating, partial, ec.message()));
   } catch (...) {
     impl->close_datasets();
     impl->file.close();
-    fs::remove(partial, ec);
+    fs::remove(creating, ec);
     throw;
   }
   // An old file under the final name belongs to the run being replaced: were it kept, an

@@ -485,8 +485,17 @@ SampleResult make_sample(const GeneratorConfig& config, const SceneObserver& obs
       row.set(p + "_magnification", s.magnification);
     }
 
-    Rng noise_rng = arng.split(kNoiseTag);
-    std::vector<BandObservation> bands = observer.observe(drawn.scene, noise_rng);
+    // A redraw throws the attempt away, so a lens that fails the criterion is rejected as early as
+    // its cheapest failing test allows; the bits of a kept attempt are the same (every band's noise
+    // comes from its own split of noise_rng, so observing band cb first changes no draw).
+    const bool may_redraw = lens && crit.on_failure == CriterionFailure::REDRAW && attempt + 1 < crit.max_attempts;
+    if (may_redraw) {
+      const double mu = drawn.sources.front().magnification;
+      if (!(std::isfinite(mu) && mu >= crit.min_magnification)) continue;  // fails whatever the images show
+    }
+    const Rng noise_rng = arng.split(kNoiseTag);
+    std::vector<BandObservation> bands(config.bands.size());
+    if (lens) bands[cb] = observer.observe_band(drawn.scene, cb, noise_rng);  // the criterion band first
 
     bool passed = true;
     if (lens) {
@@ -515,9 +524,11 @@ SampleResult make_sample(const GeneratorConfig& config, const SceneObserver& obs
       const double mu = drawn.sources.front().magnification;
       passed = all.n_images >= crit.min_images && all.lensed_pixels >= crit.min_lensed_pixels &&
                std::isfinite(mu) && mu >= crit.min_magnification && all.arc_snr >= crit.min_arc_snr;
-      if (!passed && crit.on_failure == CriterionFailure::REDRAW && attempt + 1 < crit.max_attempts) continue;
+      if (!passed && may_redraw) continue;
       row.set_int("criterion_passed", passed ? 1 : 0);
     }
+    for (std::size_t k = 0; k < bands.size(); ++k)
+      if (!lens || k != cb) bands[k] = observer.observe_band(drawn.scene, k, noise_rng);
 
     r.label = lens && passed ? 1 : 0;
     r.attempts = attempt + 1;

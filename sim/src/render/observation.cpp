@@ -1,6 +1,8 @@
 #include "lensforge/sim/render/observation.hpp"
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/detector/observe.hpp"
@@ -95,47 +97,52 @@ const std::vector<Band>& SceneObserver::bands() const { return impl_->bands; }
 const ObservationOptions& SceneObserver::options() const { return impl_->options; }
 
 std::vector<BandObservation> SceneObserver::observe(const Scene& scene, Rng& rng) const {
-  const ObservationOptions& o = impl_->options;
   std::vector<BandObservation> out;
   out.reserve(impl_->bands.size());
-  for (std::size_t k = 0; k < impl_->bands.size(); ++k) {
-    const Band& band = impl_->bands[k];
-    const PsfConvolver& conv = impl_->convolvers[k];
-    RenderOptions ro;
-    if (o.supersampling_convolution) {
-      // Sub-pixel images hold SB x sub-pixel area; their block sums are pixel values.
-      ro.grid = band.grid().supersampled(o.supersampling);
-      ro.supersampling = 1;
-    } else {
-      ro.grid = band.grid();
-      ro.supersampling = o.supersampling;
-    }
-    RenderedImages r = Renderer(scene_in_band(scene, band), ro).render();
-    BandObservation b;
-    b.band = band.name;
-    b.lens_light = conv.convolve(r.lens_light);
-    b.source = conv.convolve(r.source);
-    if (o.source_images)
-      for (const ImageF& img : r.sources) b.sources.push_back(conv.convolve(img));
-    if (o.supersampling_convolution) {
-      b.lens_light = block_sum(b.lens_light, o.supersampling);
-      b.source = block_sum(b.source, o.supersampling);
-      for (ImageF& img : b.sources) img = block_sum(img, o.supersampling);
-    }
-    b.noiseless = b.lens_light + b.source;
-    if (o.noise) {
-      Rng band_rng = rng.split(k);
-      if (o.artefacts) {
-        b.observed = lensforge::observe(b.noiseless, band, band_rng, o.noise_options);
-      } else {
-        Band plain = band;
-        plain.artefacts = ArtefactSettings{};
-        b.observed = lensforge::observe(b.noiseless, plain, band_rng, o.noise_options);
-      }
-    }
-    out.push_back(std::move(b));
-  }
+  for (std::size_t k = 0; k < impl_->bands.size(); ++k) out.push_back(observe_band(scene, k, rng));
   return out;
+}
+
+BandObservation SceneObserver::observe_band(const Scene& scene, std::size_t k, const Rng& rng) const {
+  if (k >= impl_->bands.size())
+    throw std::out_of_range("SceneObserver::observe_band: band index " + std::to_string(k) + " >= " +
+                            std::to_string(impl_->bands.size()) + " bands");
+  const ObservationOptions& o = impl_->options;
+  const Band& band = impl_->bands[k];
+  const PsfConvolver& conv = impl_->convolvers[k];
+  RenderOptions ro;
+  if (o.supersampling_convolution) {
+    // Sub-pixel images hold SB x sub-pixel area; their block sums are pixel values.
+    ro.grid = band.grid().supersampled(o.supersampling);
+    ro.supersampling = 1;
+  } else {
+    ro.grid = band.grid();
+    ro.supersampling = o.supersampling;
+  }
+  RenderedImages r = Renderer(scene_in_band(scene, band), ro).render();
+  BandObservation b;
+  b.band = band.name;
+  b.lens_light = conv.convolve(r.lens_light);
+  b.source = conv.convolve(r.source);
+  if (o.source_images)
+    for (const ImageF& img : r.sources) b.sources.push_back(conv.convolve(img));
+  if (o.supersampling_convolution) {
+    b.lens_light = block_sum(b.lens_light, o.supersampling);
+    b.source = block_sum(b.source, o.supersampling);
+    for (ImageF& img : b.sources) img = block_sum(img, o.supersampling);
+  }
+  b.noiseless = b.lens_light + b.source;
+  if (o.noise) {
+    Rng band_rng = rng.split(k);
+    if (o.artefacts) {
+      b.observed = lensforge::observe(b.noiseless, band, band_rng, o.noise_options);
+    } else {
+      Band plain = band;
+      plain.artefacts = ArtefactSettings{};
+      b.observed = lensforge::observe(b.noiseless, plain, band_rng, o.noise_options);
+    }
+  }
+  return b;
 }
 
 }  // namespace lensforge

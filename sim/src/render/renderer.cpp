@@ -46,6 +46,36 @@ struct RowWorkspace {
   std::vector<float> y;      // sub-pixel y coordinates of the row block, [n]
 };
 
+// o[j] += (sb[j b] + sb[j b + 1] + ... + sb[j b + b - 1]) * weight for j < nx, summed left to
+// right. A compile-time bin lets the compiler vectorise the strided sums (the scalar loop was ~13%
+// of a Euclid sample); the order of the additions, and so every bit, is that of the plain loop
+// (its leading 0.0f + sb[j b] is sb[j b] but for -0, and o[j] += -0 * weight equals += +0 * weight).
+template <int B>
+void bin_row_fixed(const float* sb, int nx, float weight, float* o) {
+  for (int j = 0; j < nx; ++j) {
+    const float* p = sb + j * B;
+    float acc = p[0];
+    for (int b = 1; b < B; ++b) acc += p[b];
+    o[j] += acc * weight;
+  }
+}
+
+void bin_row(const float* sb, int bin, int nx, float weight, float* o) {
+  switch (bin) {
+    case 1: return bin_row_fixed<1>(sb, nx, weight, o);
+    case 2: return bin_row_fixed<2>(sb, nx, weight, o);
+    case 3: return bin_row_fixed<3>(sb, nx, weight, o);
+    case 4: return bin_row_fixed<4>(sb, nx, weight, o);
+    case 5: return bin_row_fixed<5>(sb, nx, weight, o);
+    default:
+      for (int j = 0; j < nx; ++j) {
+        float acc = 0.0f;
+        for (int b = 0; b < bin; ++b) acc += sb[j * bin + b];
+        o[j] += acc * weight;
+      }
+  }
+}
+
 }  // namespace
 
 struct Renderer::Impl {
@@ -141,14 +171,7 @@ struct Renderer::Impl {
           std::fill(ws.sb.begin(), ws.sb.end(), 0.0f);
           for (std::size_t k = k0; k < k1; ++k) eval(slots[k], xs.data(), ws.y.data(), ws, ws.sb.data(), n);
           float* o = img.row(row).data();
-          for (int r = 0; r < rows_per_block; ++r) {
-            const float* sb = ws.sb.data() + r * W;
-            for (int j = 0; j < out_nx; ++j) {
-              float acc = 0.0f;
-              for (int b = 0; b < bin; ++b) acc += sb[j * bin + b];
-              o[j] += acc * weight;
-            }
-          }
+          for (int r = 0; r < rows_per_block; ++r) bin_row(ws.sb.data() + r * W, bin, out_nx, weight, o);
         };
         if (!lens_slots.empty()) accumulate(lens_slots, 0, lens_slots.size(), out.lens_light);
         for (std::size_t k = 0; k < source_slots.size(); ++k) accumulate(source_slots, k, k + 1, out.sources[k]);

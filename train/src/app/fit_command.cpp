@@ -34,6 +34,22 @@ CLI::App* add_fit_command(CLI::App& app, FitCommandArgs& a) {
       ->check(CLI::Range(0, 4096));
   cmd->add_option("-o,--output", a.output_dir,
                   "Output folder (overrides the config's output_dir; relative to the working directory)");
+  cmd->add_option("--world-size", a.world_size,
+                  "Processes training together (data parallel; default: from mpirun/srun, else 1). Give the same "
+                  "value, a --rank and the same --dist-init to every process")
+      ->check(CLI::Range(1, 65536))
+      ->group("Several processes");
+  cmd->add_option("--rank", a.rank, "This process's rank in [0, world size) (default: from mpirun/srun)")
+      ->check(CLI::Range(0, 65535))
+      ->group("Several processes");
+  cmd->add_option("--dist-init", a.dist_init,
+                  "Where the processes meet: file:///shared/path (a new file each run) or tcp://HOST:PORT (rank 0 "
+                  "listens). Default: tcp://MASTER_ADDR:MASTER_PORT if set, tcp://127.0.0.1:29500 under mpirun/srun "
+                  "on one machine")
+      ->group("Several processes");
+  cmd->add_option("--dist-timeout", a.dist_timeout, "Seconds a process waits for the others before failing")
+      ->check(CLI::Range(1, 1 << 30))
+      ->group("Several processes");
   cmd->add_option("--max-batches", a.max_batches, "Stop every epoch after this many batches (quick checks), 0: all")
       ->check(CLI::Range(0, 1 << 30))
       ->group("Testing");
@@ -45,6 +61,8 @@ CLI::App* add_fit_command(CLI::App& app, FitCommandArgs& a) {
       "  lensforge-train fit configs/training/finder_cnn.yaml\n"
       "  lensforge-train fit configs/training/finder_cnn.yaml --set optim.learning_rate=3e-4 -o out/runs/lr3e-4\n"
       "  lensforge-train fit configs/training/finder_cnn.yaml --resume --epochs 40\n"
+      "  mpirun -n 4 lensforge-train fit configs/training/finder_cnn.yaml --threads 1   (data parallel, 4 processes;\n"
+      "      loader.batch_size is the global batch, a multiple of 4; only rank 0 writes)\n"
       "Exit status: 0 done (all epochs, or stopped early); 2 bad config, arguments or data, or a refused output\n"
       "folder (one error line; nothing written); 1 failure while training, including a non-finite loss (the\n"
       "reason is printed; best.pt and last.pt keep the last good state).");
@@ -98,6 +116,18 @@ int run_fit_command(const FitCommandArgs& a, std::ostream& out, std::ostream& er
   }
 
   FitOptions options;
+  options.distributed = distributed_from_environment();
+  if (a.world_size > 0) {
+    options.distributed.world_size = a.world_size;
+    options.distributed.rank = a.rank >= 0 ? a.rank : (a.world_size == 1 ? 0 : -1);
+  } else if (a.rank >= 0) {
+    options.distributed.rank = a.rank;
+  }
+  if (!a.dist_init.empty()) options.distributed.init = a.dist_init;
+  options.distributed.timeout_seconds = a.dist_timeout;
+  if (options.distributed.rank < 0)
+    return report_error(err, fmt::format("--world-size {}: give this process's --rank too", a.world_size),
+                        kExitBadInput);
   options.resume = a.resume;
   options.overwrite = a.overwrite;
   options.progress = true;
@@ -110,7 +140,7 @@ int run_fit_command(const FitCommandArgs& a, std::ostream& out, std::ostream& er
   try {
     r = fit(config, options);
   } catch (const ConfigError& e) {
-    if (!had_output_dir) fs::remove_all(config.output_dir, ec);
+    if (!had_output_dir && options.distributed.rank == 0) fs::remove_all(config.output_dir, ec);
     return report_error(err, e.what(), kExitBadInput);
   } catch (const std::exception& e) {
     return report_error(err, e.what(), kExitFailure);
@@ -123,6 +153,7 @@ int run_fit_command(const FitCommandArgs& a, std::ostream& out, std::ostream& er
                                         : fmt::format("{} holds epoch {}, {} the best epoch so far",
                                                       r.last_checkpoint, r.epochs_completed, r.best_checkpoint)),
                         kExitFailure);
+  if (options.distributed.rank != 0) return kExitOk;  // rank 0 reports for all
   out << fmt::format("{}: {}\n", config.output_dir, r.stop_reason);
   if (r.best_epoch >= 0)
     out << fmt::format("best: epoch {}, validation loss {:.6g}: {}\n", r.best_epoch, r.best_val_loss, r.best_checkpoint);

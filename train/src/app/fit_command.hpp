@@ -18,6 +18,10 @@ struct FitCommandArgs {
   int threads = -1;                    ///< --threads, [0, 4096] (0: all cores); -1: the config's
   std::string output_dir;              ///< --output; empty: the config's output_dir
   int max_batches = 0;                 ///< --max-batches per epoch (smoke tests), 0: all
+  int rank = -1;                       ///< --rank, [0, world_size); -1: from the launcher (or 0)
+  int world_size = 0;                  ///< --world-size, [1, 65536]; 0: from the launcher (or 1)
+  std::string dist_init;               ///< --dist-init file:///path | tcp://host:port; empty: see distributed.hpp
+  int dist_timeout = 1800;             ///< --dist-timeout, s
 };
 
 /// Registers the subcommand and its options on `app`, filling `args` when parsed.

@@ -34,6 +34,9 @@ std::string LoaderOptions::validate() const {
   if (batch_size < 1 || batch_size > 65536) return fmt::format("batch_size = {}: must be in [1, 65536]", batch_size);
   if (workers < 1 || workers > 256) return fmt::format("workers = {}: must be in [1, 256]", workers);
   if (prefetch < 1 || prefetch > 256) return fmt::format("prefetch = {}: must be in [1, 256]", prefetch);
+  if (shard_count < 1 || shard_count > 65536) return fmt::format("shard_count = {}: must be in [1, 65536]", shard_count);
+  if (shard_rank < 0 || shard_rank >= shard_count)
+    return fmt::format("shard_rank = {}: must be in [0, {}]", shard_rank, shard_count - 1);
   return {};
 }
 
@@ -103,13 +106,19 @@ struct BatchLoader::Impl {
 
   Batch make_batch(std::int64_t b) const {
     const std::int64_t B = options.batch_size;
-    const std::int64_t first = b * B, n = std::min(B, num_items - first);
+    const std::int64_t global_first = b * B, global_n = std::min(B, num_items - global_first);
+    const std::int64_t K = options.shard_count, r = options.shard_rank;
+    const std::int64_t lo = r * global_n / K, hi = (r + 1) * global_n / K;
+    const std::int64_t first = global_first + lo, n = hi - lo;
     const InputShape& shape = preparer.shape();
     const std::size_t numel = std::size_t(shape.numel());
     const std::size_t T = scaling.names.size();
     Batch batch;
     batch.shape = shape;
     batch.num_targets = int(T);
+    batch.global_first = global_first;
+    batch.global_size = global_n;
+    batch.offset = lo;
     batch.indices.resize(std::size_t(n));
     batch.images.resize(std::size_t(n) * numel);
     batch.labels.resize(std::size_t(n));

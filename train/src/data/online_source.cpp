@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "lensforge/sim/core/allocator.hpp"
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/generate/dataset_generator.hpp"
 #include "lensforge/sim/population/generator_config.hpp"
@@ -112,6 +113,7 @@ class OnlineSource final : public ExampleSource {
 std::unique_ptr<ExampleSource> make_online_source(std::shared_ptr<const GeneratorConfig> config, std::uint64_t seed,
                                                   std::int64_t size, const SourceOptions& options) {
   if (!config) throw ConfigError("online source: no generator config given");
+  retain_freed_image_memory();  // per-sample images without page faults (core/allocator.hpp)
   return std::make_unique<OnlineSource>(std::move(config), seed, size, options);
 }
 

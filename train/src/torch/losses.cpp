@@ -1,5 +1,6 @@
 #include "losses.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -39,6 +40,29 @@ LossTerms compute_loss(const ModelOutput& out, const torch::Tensor& labels, cons
     const torch::Tensor mask = regression_mask(targets, labels, task.regress_positives_only);
     terms.regression_count = mask.sum().item<std::int64_t>();
     terms.regression = gaussian_nll(out.mean, out.log_var, targets, mask);
+    terms.total = terms.total.defined() ? terms.total + terms.regression : terms.regression;
+  }
+  return terms;
+}
+
+LossTerms compute_loss_part(const ModelOutput& out, const torch::Tensor& labels, const torch::Tensor& targets,
+                            const TaskSpec& task, const GlobalCounts& global) {
+  namespace F = torch::nn::functional;
+  LossTerms terms;
+  if (out.logit.defined()) {
+    const torch::Tensor w = torch::full({1}, task.positive_weight, out.logit.options());
+    terms.classification =
+        F::binary_cross_entropy_with_logits(
+            out.logit, labels, F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(w).reduction(torch::kSum)) /
+        std::max(1.0, global.images);
+    terms.total = terms.classification;
+  }
+  if (out.mean.defined()) {
+    const torch::Tensor mask = regression_mask(targets, labels, task.regress_positives_only);
+    terms.regression_count = mask.sum().item<std::int64_t>();
+    // gaussian_nll's mean over the local entries, times their number: the local sum.
+    const torch::Tensor local_mean = gaussian_nll(out.mean, out.log_var, targets, mask);
+    terms.regression = local_mean * (double(terms.regression_count) / std::max(1.0, global.regression_entries));
     terms.total = terms.total.defined() ? terms.total + terms.regression : terms.regression;
   }
   return terms;

@@ -46,4 +46,14 @@ struct LossTerms {
 LossTerms compute_loss(const ModelOutput& out, const torch::Tensor& labels, const torch::Tensor& targets,
                        const TaskSpec& task);
 
+/// Data-parallel training: a process's part of the loss of a global batch, the sums over its
+/// examples divided by the global batch's counts, so that the parts (and their gradients) add up
+/// over the processes to the loss (gradient) of the whole batch. regression_count stays local.
+struct GlobalCounts {
+  double images = 0;              ///< examples in the global batch
+  double regression_entries = 0;  ///< regression entries that count in the global batch
+};
+LossTerms compute_loss_part(const ModelOutput& out, const torch::Tensor& labels, const torch::Tensor& targets,
+                            const TaskSpec& task, const GlobalCounts& global);
+
 }  // namespace lensforge::train::torch_impl

@@ -12,9 +12,11 @@ DropoutControl::DropoutControl(std::uint64_t seed) : generator(at::make_generato
 torch::Tensor apply_dropout(const torch::Tensor& x, double p, bool channelwise, bool training, DropoutControl& control) {
   if (p <= 0.0 || !(training || control.monte_carlo)) return x;
   const double keep = 1.0 - p;
-  const std::vector<std::int64_t> shape = channelwise ? std::vector<std::int64_t>{x.size(0), x.size(1)} : x.sizes().vec();
+  std::vector<std::int64_t> shape = channelwise ? std::vector<std::int64_t>{x.size(0), x.size(1)} : x.sizes().vec();
+  if (control.global_rows > 0) shape[0] = control.global_rows;
   torch::Tensor mask = torch::empty(shape, torch::TensorOptions().dtype(x.scalar_type()));
   mask.bernoulli_(keep, control.generator).div_(keep);
+  if (control.global_rows > 0) mask = mask.narrow(0, control.global_offset, x.size(0));
   if (x.device() != mask.device()) mask = mask.to(x.device());
   if (channelwise) mask = mask.view({x.size(0), x.size(1), 1, 1});
   return x * mask;

@@ -34,6 +34,11 @@ struct DropoutControl {
   /// Dropout active in eval mode too (Monte Carlo dropout); batch norm still uses running stats.
   bool monte_carlo = false;
   at::Generator generator;  ///< CPU generator of every mask
+  /// Data-parallel training: the input is rows [global_offset, global_offset + n) of a global
+  /// batch of global_rows (0: the input is the whole batch). Masks are drawn for the whole global
+  /// batch and this part's rows used, so every process draws what one process would and the
+  /// generators stay equal.
+  std::int64_t global_offset = 0, global_rows = 0;
 };
 
 /// Outputs of a forward pass; undefined tensors for heads the model lacks.

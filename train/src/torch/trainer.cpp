@@ -16,6 +16,7 @@
 
 #include "checkpoint.hpp"
 #include "device.hpp"
+#include "distributed.hpp"
 #include "lensforge/sim/app/progress.hpp"
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/core/rng.hpp"
@@ -64,19 +65,23 @@ std::string utc_now() {
 
 nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
-/// Everything printed goes to stderr and train.log.
+/// Everything printed goes to stderr and train.log (process 0 only: other processes print nothing).
 class RunLog {
  public:
-  RunLog(const fs::path& path, bool append) : file_(path, append ? std::ios::app : std::ios::trunc) {
+  RunLog(const fs::path& path, bool append, bool enabled) : enabled_(enabled) {
+    if (!enabled_) return;
+    file_.open(path, append ? std::ios::app : std::ios::trunc);
     if (!file_) throw IoError("cannot write " + path.string());
   }
   void line(const std::string& text) {
+    if (!enabled_) return;
     std::cerr << text << '\n';
     file_ << text << '\n';
     file_.flush();
   }
 
  private:
+  bool enabled_;
   std::ofstream file_;
 };
 
@@ -146,6 +151,18 @@ class LossAccumulator {
       has_nll_ = true;
     }
   }
+  /// Several processes: every accumulator becomes the sum of all of theirs.
+  void all_reduce(torch_impl::ProcessGroup& group, const TaskSpec& task) {
+    if (group.size() == 1) return;
+    torch::Tensor s = torch::tensor({double(images_), bce_sum_, nll_sum_, double(nll_count_)}, torch::kFloat64);
+    group.all_reduce_sum(s);
+    images_ = std::int64_t(std::llround(s[0].item<double>()));
+    bce_sum_ = s[1].item<double>();
+    nll_sum_ = s[2].item<double>();
+    nll_count_ = std::int64_t(std::llround(s[3].item<double>()));
+    has_bce_ = task.classify;
+    has_nll_ = !task.targets.empty();
+  }
   EpochLosses result() const {
     EpochLosses r;
     r.images = images_;
@@ -167,22 +184,47 @@ struct Validation {
 };
 
 Validation validate(LensNet& model, BatchLoader& loader, const TaskSpec& task, const torch::Device& device,
-                    int max_batches) {
+                    int max_batches, torch_impl::ProcessGroup& group) {
   torch::NoGradGuard no_grad;
   model->eval();
   LossAccumulator acc;
   std::vector<float> scores, labels;
+  // Several processes: scores and labels at their positions in the validation epoch, all-reduced.
+  const bool parts = group.size() > 1;
+  const std::int64_t positions = parts ? loader.source().size() : 0;
+  torch::Tensor placed = parts ? torch::zeros({3, positions}, torch::kFloat64) : torch::Tensor();
   loader.start_epoch(0);
   int batches = 0;
   while (auto batch = loader.next()) {
     if (max_batches > 0 && batches++ >= max_batches) break;
+    if (batch->size() == 0) continue;
     const Tensors t = wrap(*batch, device);
     const torch_impl::ModelOutput out = model->forward(t.images);
     acc.add(torch_impl::compute_loss(out, t.labels, t.targets, task), batch->size());
     if (out.logit.defined()) {
       const torch::Tensor l = out.logit.to(torch::kCPU).contiguous();
-      scores.insert(scores.end(), l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
-      labels.insert(labels.end(), batch->labels.begin(), batch->labels.end());
+      if (parts) {
+        auto a = placed.accessor<double, 2>();
+        for (std::int64_t k = 0; k < batch->size(); ++k) {
+          const std::int64_t p = batch->global_first + batch->offset + k;
+          a[0][p] = l.data_ptr<float>()[k];
+          a[1][p] = batch->labels[std::size_t(k)];
+          a[2][p] = 1.0;
+        }
+      } else {
+        scores.insert(scores.end(), l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
+        labels.insert(labels.end(), batch->labels.begin(), batch->labels.end());
+      }
+    }
+  }
+  acc.all_reduce(group, task);
+  if (parts && task.classify) {
+    group.all_reduce_sum(placed);
+    auto a = placed.accessor<double, 2>();
+    for (std::int64_t p = 0; p < positions; ++p) {
+      if (a[2][p] == 0.0) continue;
+      scores.push_back(float(a[0][p]));
+      labels.push_back(float(a[1][p]));
     }
   }
   Validation v;
@@ -228,12 +270,87 @@ bool output_dir_has_run(const fs::path& dir) {
   return false;
 }
 
+/// One process's part of a data-parallel step: the forward and backward pass over its part of the
+/// global batch, then the gradients all-reduced. Returns the global batch's loss terms (scalars;
+/// total undefined gradient) and leaves every parameter's .grad() equal on all processes.
+torch_impl::LossTerms distributed_step(LensNet& model, const Tensors& t, const Batch& batch, const TaskSpec& task,
+                                       torch_impl::ProcessGroup& group) {
+  double local_entries = 0;
+  if (!task.targets.empty())
+    local_entries = torch_impl::regression_mask(t.targets, t.labels, task.regress_positives_only).sum().item<double>();
+  torch::Tensor counts = torch::tensor({double(batch.size()), local_entries}, torch::kFloat64);
+  group.all_reduce_sum(counts);
+  const torch_impl::GlobalCounts global{counts[0].item<double>(), counts[1].item<double>()};
+  torch_impl::DropoutControl& dropout = model->dropout_control();
+  dropout.global_offset = batch.offset;
+  dropout.global_rows = batch.global_size;
+  // An empty part (a final batch smaller than the process count) still runs, so that dropout
+  // draws its masks; its sums are zero.
+  const torch_impl::LossTerms part = torch_impl::compute_loss_part(model->forward(t.images), t.labels, t.targets,
+                                                                   task, global);
+  dropout.global_offset = dropout.global_rows = 0;
+  part.total.backward();
+  std::vector<torch::Tensor> flat;
+  const auto params = model->parameters();
+  for (const auto& p : params)
+    flat.push_back(p.grad().defined() ? p.grad().reshape(-1) : torch::zeros({p.numel()}, p.options()));
+  flat.push_back(torch::stack({part.classification.defined() ? part.classification.detach() : torch::zeros({}),
+                               part.regression.defined() ? part.regression.detach() : torch::zeros({})})
+                     .to(params.front().scalar_type()));
+  torch::Tensor all = torch::cat(flat);
+  group.all_reduce_sum(all);
+  std::int64_t at = 0;
+  for (const auto& p : params) {
+    const torch::Tensor g = all.narrow(0, at, p.numel()).view_as(p);
+    if (p.grad().defined()) {
+      p.mutable_grad().copy_(g);
+    } else {
+      p.mutable_grad() = g.clone();
+    }
+    at += p.numel();
+  }
+  torch_impl::LossTerms terms;
+  if (part.classification.defined()) terms.classification = all[at].clone();
+  if (part.regression.defined()) terms.regression = all[at + 1].clone();
+  terms.regression_count = std::int64_t(global.regression_entries);
+  terms.total = terms.classification.defined() && terms.regression.defined() ? terms.classification + terms.regression
+                : terms.classification.defined()                              ? terms.classification
+                                                                              : terms.regression;
+  return terms;
+}
+
+/// After a data-parallel step: batch norm's running mean and variance become the average over the
+/// processes weighted by their examples (a process with an empty part contributes nothing).
+void average_running_stats(LensNet& model, const Batch& batch, torch_impl::ProcessGroup& group) {
+  torch::NoGradGuard no_grad;
+  const double weight = batch.global_size > 0 ? double(batch.size()) / double(batch.global_size) : 0.0;
+  for (const auto& item : model->named_buffers()) {
+    const std::string& name = item.key();
+    if (name.size() < 12) continue;
+    const bool stat = name.ends_with("running_mean") || name.ends_with("running_var");
+    if (!stat) continue;
+    torch::Tensor b = item.value();
+    if (weight == 0.0) {
+      b.zero_();
+    } else {
+      b.mul_(weight);
+    }
+    group.all_reduce_sum(b);
+  }
+}
+
 }  // namespace
 
 FitResult fit(const TrainConfig& config, const FitOptions& options) {
   if (const std::string e = config.validate(); !e.empty()) throw ConfigError("training config: " + e);
   if (config.output_dir.empty()) throw ConfigError("training config: output_dir is empty");
   const torch::Device device = torch_impl::parse_device(config.device);
+  const DistributedOptions& dist = options.distributed;
+  if (const std::string e = dist.validate(); !e.empty()) throw ConfigError("distributed training: " + e);
+  if (dist.world_size > 1 && config.loader.batch_size % dist.world_size != 0)
+    throw ConfigError(fmt::format("loader.batch_size = {}: training on {} processes needs a multiple of {} (the "
+                                  "global batch; each process takes batch_size / {} examples of it)",
+                                  config.loader.batch_size, dist.world_size, dist.world_size, dist.world_size));
   const fs::path dir(config.output_dir);
   fs::create_directories(dir);
   if (options.resume && !fs::exists(dir / "last.pt")) {
@@ -242,7 +359,11 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
   if (!options.resume && !options.overwrite && output_dir_has_run(dir)) {
     throw ConfigError("output_dir " + dir.string() + " already holds a run: resume it or allow overwriting");
   }
-  RunLog log(dir / "train.log", options.resume);
+  // Every process has checked the folder above; process 0 writes into it only once all have
+  // joined the group, so no process sees another's files.
+  torch_impl::ProcessGroup group(dist, device);
+  const bool lead = group.lead();
+  RunLog log(dir / "train.log", options.resume, lead);
   const std::string last_path = (dir / "last.pt").string(), best_path = (dir / "best.pt").string();
   const int threads = torch_impl::set_torch_threads(config.threads);
 
@@ -263,7 +384,9 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
   }
   LoaderOptions train_opts = config.loader;
   train_opts.seed = config.seed;
-  LoaderOptions val_opts = config.loader;
+  train_opts.shard_rank = group.rank();
+  train_opts.shard_count = group.size();
+  LoaderOptions val_opts = train_opts;
   val_opts.shuffle = false;
   val_opts.drop_last = false;
   val_opts.balance_classes = false;
@@ -329,14 +452,24 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
       global.set_state(state.rng_torch);
     }
     if (state.rng_dropout.defined()) model->dropout_control().generator.set_state(state.rng_dropout);
-    write_metrics(dir, history);
+    if (lead) write_metrics(dir, history);
     log.line(fmt::format("resumed from {} after epoch {}", last_path, start_epoch));
     resume_from.reset();
   }
-  log.line(fmt::format("training {} ({} parameters) on {} examples of {}, validating on {}; {} threads on {}",
+  // Every process starts from process 0's weights (equal already when seeded alike; this makes sure).
+  if (group.size() > 1) {
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->parameters()) {
+      torch::Tensor d = p.detach();
+      group.broadcast(d);
+    }
+    for (auto& b : model->buffers()) group.broadcast(b);
+  }
+  log.line(fmt::format("training {} ({} parameters) on {} examples of {}, validating on {}; {} threads on {}{}",
                        card.model.architecture == Architecture::CNN ? "CNN" : "ResNet",
                        torch_impl::parameter_count(*model), train_source->size(), card.train_data,
-                       val_source->describe(), threads, device.str()));
+                       val_source->describe(), threads, device.str(),
+                       group.size() > 1 ? fmt::format(", {} processes (gloo)", group.size()) : std::string()));
 
   FitResult result;
   result.epochs_completed = start_epoch;
@@ -356,7 +489,7 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
                                      ? std::min<std::int64_t>(options.max_batches, train_loader.batches_per_epoch())
                                      : train_loader.batches_per_epoch();
     std::optional<Progress> progress;
-    if (options.progress) {
+    if (options.progress && lead) {
       progress.emplace(std::cerr, fmt::format("epoch {}/{}", epoch + 1, config.epochs), std::uint64_t(planned), 0,
                        is_terminal(2));
     }
@@ -368,17 +501,27 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
       if (!batch) break;
       const Tensors t = wrap(*batch, device);
       optimizer->zero_grad();
-      const torch_impl::LossTerms terms = torch_impl::compute_loss(model->forward(t.images), t.labels, t.targets,
-                                                                   config.task);
-      const double loss = terms.total.item<double>();
-      if (!std::isfinite(loss)) {
-        failure = fmt::format("non-finite loss ({}) at epoch {}, batch {}", loss, epoch + 1, batch_index + 1);
-        break;
+      torch_impl::LossTerms terms;
+      if (group.size() == 1) {
+        terms = torch_impl::compute_loss(model->forward(t.images), t.labels, t.targets, config.task);
+        const double loss = terms.total.item<double>();
+        if (!std::isfinite(loss)) {
+          failure = fmt::format("non-finite loss ({}) at epoch {}, batch {}", loss, epoch + 1, batch_index + 1);
+          break;
+        }
+        terms.total.backward();
+      } else {
+        terms = distributed_step(model, t, *batch, config.task, group);
+        const double loss = terms.total.item<double>();
+        if (!std::isfinite(loss)) {  // the global batch's loss: every process stops here alike
+          failure = fmt::format("non-finite loss ({}) at epoch {}, batch {}", loss, epoch + 1, batch_index + 1);
+          break;
+        }
       }
-      terms.total.backward();
       if (config.optim.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.optim.grad_clip);
       optimizer->step();
-      acc.add(terms, batch->size());
+      if (group.size() > 1) average_running_stats(model, *batch, group);
+      acc.add(terms, batch->global_size);
       ++batch_index;
       if (progress) progress->update(std::uint64_t(batch_index));
     }
@@ -387,7 +530,12 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
     const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     Validation val;
     if (failure.empty()) {
-      val = validate(model, val_loader, config.task, device, options.max_batches);
+      val = validate(model, val_loader, config.task, device, options.max_batches, group);
+      if (group.size() > 1) {  // decisions on process 0's numbers (equal anyway), taken alike everywhere
+        torch::Tensor v = torch::tensor({val.losses.loss}, torch::kFloat64);
+        group.broadcast(v);
+        val.losses.loss = v.item<double>();
+      }
       if (!std::isfinite(val.losses.loss)) {
         failure = fmt::format("non-finite validation loss ({}) after epoch {}", val.losses.loss, epoch + 1);
       }
@@ -440,13 +588,13 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
                   {"history", history}};
     state.rng_torch = at::detail::getDefaultCPUGenerator().get_state();
     state.rng_dropout = model->dropout_control().generator.get_state();
-    torch_impl::save_checkpoint(last_path, card, model, &state);
+    if (lead) torch_impl::save_checkpoint(last_path, card, model, &state);
     result.last_checkpoint = last_path;
     if (best) {
-      torch_impl::save_checkpoint(best_path, card, model);
+      if (lead) torch_impl::save_checkpoint(best_path, card, model);
       result.best_checkpoint = best_path;
     }
-    write_metrics(dir, history);
+    if (lead) write_metrics(dir, history);
     result.epochs_completed = epoch + 1;
     result.best_epoch = best_epoch;
     result.best_val_loss = best_val;
@@ -463,6 +611,10 @@ FitResult fit(const TrainConfig& config, const FitOptions& options) {
     result.stop_reason = fmt::format("completed {} epochs", result.epochs_completed);
   }
   log.line(result.stop_reason);
+  if (group.size() > 1) {  // every process returns after process 0 has written its files
+    torch::Tensor done = torch::zeros({1});
+    group.all_reduce_sum(done);
+  }
   return result;
 }
 

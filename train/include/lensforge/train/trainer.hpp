@@ -28,9 +28,29 @@
 //   - Exact resume: last.pt holds the optimiser state, schedule and early-stopping counters, the
 //     metric history and both generators' states; on the CPU with the same thread count a resumed
 //     run reaches bit-identical weights (tests/torch/test_trainer.cpp).
+//
+// Several processes (options.distributed.world_size W > 1; c10d/gloo, CPU only):
+//   - loader.batch_size is the global batch and must be a multiple of W; process r prepares the
+//     contiguous part r of every batch (LoaderOptions::shard_rank), so the order and augmentation
+//     of the examples are those of one process.
+//   - Each process's loss is its examples' sums divided by the global batch's counts (images;
+//     regression entries that count, all-reduced before the forward pass); the gradients are
+//     all-reduced (summed), so every process steps with the gradient of the global-batch mean loss
+//     and the weights stay equal. Dropout masks are drawn for the whole batch on every process
+//     (DropoutControl::global_rows), so they are the single-process masks.
+//   - Batch norm normalises with each process's own batch statistics (like PyTorch DDP without
+//     SyncBatchNorm): a model with batch norm trains like one whose BN batches are batch_size / W;
+//     after every step the running statistics are averaged over the processes (weighted by their
+//     examples). Without batch norm the weights match one process's to rounding.
+//   - Validation: each process a part of the validation set; loss sums and the scores for
+//     accuracy and AUROC are all-reduced, so the metrics are those of the whole set and the
+//     best.pt / early-stopping decisions (on process 0's loss, broadcast) the same everywhere.
+//   - Only process 0 writes last.pt, best.pt, metrics and train.log and prints progress; resume
+//     reads last.pt on every process.
 #include <functional>
 #include <string>
 
+#include "lensforge/train/distributed.hpp"
 #include "lensforge/train/train_config.hpp"
 
 namespace lensforge::train {
@@ -40,6 +60,8 @@ struct FitOptions {
   bool overwrite = false;    ///< allow a non-empty output_dir without resume
   bool progress = true;      ///< progress bar on stderr when it is a terminal, log lines otherwise
   int max_batches = 0;       ///< stop each epoch after this many batches (tests, benchmarks), 0: all
+  /// Data-parallel training (see "Several processes" above); world_size 1: this process alone.
+  DistributedOptions distributed;
 };
 
 struct FitResult {

@@ -1,7 +1,8 @@
 #pragma once
 // Writes a lensforge data set (layout in io/dataset_schema.hpp) image by image, resumably.
 //
-// The file is written as "<final>.partial" and renamed to its final name only by finish(), after
+// The file is created as "<final>.partial.new", renamed to "<final>.partial" once its empty layout
+// is written (so a .partial can always be opened), written as "<final>.partial" and renamed to its final name only by finish(), after
 // complete = 1 is set and the file is flushed to disk: a file under the final name is always
 // complete. Every WriterOptions::flush_every images (and when the writer is destroyed) the root
 // attribute num_written is updated and the file flushed; a writer destroyed before finish() (an

@@ -20,6 +20,9 @@
 //              images against the noise sigma map (the observation's, or without noise the
 //              expected sigma of the noiseless image). On failure: redraw (next attempt; after
 //              max_attempts the last draw is relabelled) or relabel (class 0, criterion_passed 0).
+//              Cost only: an attempt that will be redrawn stops at its first failing test (the
+//              magnification before any band is observed; the criterion band is observed before
+//              the others), which draws nothing another attempt uses, so no bit depends on it.
 //   labels     label_columns(config) (population/label_column.hpp), filled in that order.
 #include <cstddef>
 #include <cstdint>

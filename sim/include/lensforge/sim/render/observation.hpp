@@ -51,6 +51,10 @@ class SceneObserver {
   /// Observes the scene in every band. Band k draws its noise from rng.split(k), so results
   /// depend only on the Rng's seed/stream. Thread-safe.
   std::vector<BandObservation> observe(const Scene& scene, Rng& rng) const;
+  /// Band k alone, bit for bit as element k of observe(scene, rng) (its noise from rng.split(k)),
+  /// so a caller can look at one band before paying for the others. k < bands().size(), else
+  /// std::out_of_range. Thread-safe.
+  BandObservation observe_band(const Scene& scene, std::size_t k, const Rng& rng) const;
 
   const std::vector<Band>& bands() const;
   const ObservationOptions& options() const;

@@ -29,6 +29,12 @@ struct LoaderOptions {
   int workers = 2;            ///< threads preparing examples, [1, 256]
   int prefetch = 4;           ///< batches prepared ahead, [1, 256]
   std::uint64_t seed = 0;
+  /// Data-parallel training: this process delivers only part shard_rank of every batch, the
+  /// contiguous positions [floor(r n / K), floor((r + 1) n / K)) of a batch of n (K = shard_count),
+  /// with the order and augmentation of the whole batch, so K loaders together deliver exactly
+  /// the batches of one unsharded loader. shard_rank in [0, shard_count), shard_count in [1, 65536].
+  int shard_rank = 0;
+  int shard_count = 1;
   std::string validate() const;
 };
 

@@ -34,6 +34,10 @@ struct Batch {
   std::vector<float> labels;          ///< [n] class 0/1
   std::vector<float> targets;         ///< [n, T] standardised (TargetScaler); NaN where missing
   int num_targets = 0;                ///< T
+  /// Where this batch lies in the epoch (LoaderOptions::shard_count > 1: the whole global batch
+  /// spans [global_first, global_first + global_size) and this part begins at global_first +
+  /// offset); without sharding offset = 0 and global_size = size().
+  std::int64_t global_first = 0, global_size = 0, offset = 0;
   std::int64_t size() const { return std::int64_t(indices.size()); }
 };
 
