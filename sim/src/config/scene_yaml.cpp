@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -17,6 +20,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "lensforge/sim/core/error.hpp"
+#include "lensforge/sim/light/stamp_library.hpp"
 #include "yaml_map.hpp"
 
 namespace lensforge {
@@ -210,7 +214,7 @@ const std::vector<MassType>& mass_types() {
   return types;
 }
 
-enum class LightKind { Sersic, Gaussian, ClumpySersic, Spiral, Ring };
+enum class LightKind { Sersic, Gaussian, ClumpySersic, Spiral, Ring, RealGalaxy };
 
 struct LightType {
   std::string name;
@@ -227,6 +231,7 @@ const std::vector<LightType>& light_types() {
       {"CLUMPY_SERSIC", LightKind::ClumpySersic, true},
       {"SPIRAL", LightKind::Spiral, true},
       {"RING", LightKind::Ring, true},
+      {"REAL_GALAXY", LightKind::RealGalaxy, true},
   };
   return types;
 }
@@ -260,6 +265,25 @@ const std::vector<Param<Ring>>& ring_params() {
                                              {"e1", &Ring::e1},         {"e2", &Ring::e2},
                                              {"center_x", &Ring::center_x}, {"center_y", &Ring::center_y}};
   return p;
+}
+
+// REAL_GALAXY: a stamp of a catalog (catalog, row and flip are read on their own).
+const std::vector<Param<InterpolatedImage>>& real_galaxy_params() {
+  static const std::vector<Param<InterpolatedImage>> p = {{"center_x", &InterpolatedImage::center_x},
+                                                          {"center_y", &InterpolatedImage::center_y},
+                                                          {"rotation", &InterpolatedImage::rotation, false},
+                                                          {"pixel_scale", &InterpolatedImage::pixel_scale, false}};
+  return p;
+}
+
+// Stamp libraries read by this process, by catalog path and cleaning threshold (shared, read-only).
+std::shared_ptr<const StampLibrary> stamp_library_cached(const std::string& path, double threshold) {
+  static std::mutex mu;
+  static std::map<std::pair<std::string, double>, std::shared_ptr<const StampLibrary>> cache;
+  std::lock_guard lock(mu);
+  auto& slot = cache[{path, threshold}];
+  if (!slot) slot = std::make_shared<const StampLibrary>(load_stamp_library(path, StampCleaning{threshold}));
+  return slot;
 }
 
 const std::vector<Param<Knot>>& knot_params() {
@@ -454,6 +478,10 @@ class SceneParser {
         params.insert(params.begin() + 6, "n_arms");
         break;
       case LightKind::Ring: params = keys_of(ring_params()); break;
+      case LightKind::RealGalaxy:
+        params = keys_of(real_galaxy_params());
+        params.insert(params.begin(), {"catalog", "row", "flip", "clean_threshold"});
+        break;
       default: params = keys_of(sersic_params(t.elliptical)); break;
     }
     std::vector<std::string> allowed = {"type", "z", "amp", "flux", "magnitude", "magnitudes"};
@@ -475,7 +503,7 @@ class SceneParser {
     std::vector<const MapView::Entry*> amps;
     for (const char* k : {"amp", "flux", "magnitude"})
       if (const auto* e = m.find(k)) amps.push_back(e);
-    const std::string amp_meaning = t.kind == LightKind::Gaussian ? "total flux"
+    const std::string amp_meaning = t.kind == LightKind::Gaussian || t.kind == LightKind::RealGalaxy ? "total flux"
                                     : t.kind == LightKind::Ring   ? "surface brightness on the crest, flux/arcsec^2"
                                                                   : "surface brightness at R_sersic, flux/arcsec^2";
     const std::string amp_rule =
@@ -527,6 +555,7 @@ class SceneParser {
         c.profile = r;
         break;
       }
+      case LightKind::RealGalaxy: c.profile = read_real_galaxy(m, t.name, allowed); break;
     }
     set_amp(c.profile, 1.0);
     if (const std::string msg = validate(c.profile); !msg.empty()) fail_light_validation(m, knot_maps, msg, {});
@@ -627,6 +656,49 @@ class SceneParser {
       knots.push_back(knot);
     }
     return knots;
+  }
+
+  /// REAL_GALAXY: catalog (CSV path, relative to the scene file), row (name or 0-based index),
+  /// flip (bool), clean_threshold (noise sigmas), pixel_scale (arcsec on the source plane; default
+  /// the stamp's own), rotation (radians).
+  InterpolatedImage read_real_galaxy(const MapView& m, const std::string& type,
+                                     const std::vector<std::string>& allowed) const {
+    const auto& ce = m.require("catalog", fmt::format("{} needs a stamp catalog (CSV, catalogs/README.md)", type));
+    std::filesystem::path cat = read_string(ctx_, ce.value, m.child("catalog"));
+    if (cat.is_relative()) cat = std::filesystem::path(ctx_.file()).parent_path() / cat;
+    double threshold = 0.0;
+    if (const auto* e = m.find("clean_threshold")) {
+      threshold = read_number(ctx_, e->value, m.child("clean_threshold"));
+      if (!(threshold >= 0.0))
+        ctx_.fail(e->value, fmt::format("{} = {}: must be >= 0 (noise sigmas)", m.child("clean_threshold"), threshold));
+    }
+    std::shared_ptr<const StampLibrary> lib;
+    try {
+      lib = stamp_library_cached(cat.string(), threshold);
+    } catch (const Error& err) {
+      ctx_.fail(ce.value, fmt::format("{}: {}", m.child("catalog"), err.what()));
+    }
+    const auto& re = m.require("row", fmt::format("{} needs the row of the stamp catalog (name or 0-based index)", type));
+    const std::string row = read_string(ctx_, re.value, m.child("row"));
+    const StampEntry* entry = nullptr;
+    for (const StampEntry& e : lib->entries)
+      if (e.name == row) entry = &e;
+    if (!entry) {
+      char* end = nullptr;
+      const long k = std::strtol(row.c_str(), &end, 10);
+      if (!row.empty() && *end == '\0' && k >= 0 && std::size_t(k) < lib->entries.size()) entry = &lib->entries[k];
+    }
+    if (!entry) {
+      std::vector<std::string> names;
+      for (const StampEntry& e : lib->entries) names.push_back(e.name);
+      ctx_.fail(re.value, fmt::format("{} = '{}': no such row in {}; rows: {}", m.child("row"), row, cat.string(),
+                                      join(names)));
+    }
+    bool flip = false;
+    if (const auto* e = m.find("flip")) flip = read_bool(ctx_, e->value, m.child("flip"));
+    InterpolatedImage im = stamp_profile(*entry, 1.0, 0.0, 0.0, 0.0, flip);
+    read_params(m, type, real_galaxy_params(), allowed, im);
+    return im;
   }
 
   static const Sersic& host(const LightProfile& p) { return std::get<ClumpySersic>(p).host; }

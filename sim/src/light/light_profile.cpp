@@ -59,6 +59,50 @@ light_kernels::RingConstants ring_constants(const Ring& r) {
           r_negligible * r_negligible};
 }
 
+// Keys' cubic convolution kernel (a = -1/2) weights of the 4 taps at offsets -1, 0, 1, 2 from
+// floor(f), for t = f - floor(f) in [0, 1).
+inline void keys_weights(double t, double w[4]) {
+  const double t2 = t * t, t3 = t2 * t;
+  w[0] = -0.5 * t3 + t2 - 0.5 * t;
+  w[1] = 1.5 * t3 - 2.5 * t2 + 1.0;
+  w[2] = -1.5 * t3 + 2.0 * t2 + 0.5 * t;
+  w[3] = 0.5 * t3 - 0.5 * t2;
+}
+
+template <class T>
+void add_interpolated(const InterpolatedImage& im, const T* x, const T* y, T* out, std::size_t n) {
+  if (!im.stamp || im.amp == 0.0) return;
+  const auto& st = *im.stamp;
+  const long ny = st.rows(), nx = st.cols();
+  const double c = std::cos(im.rotation), s = std::sin(im.rotation), inv = 1.0 / im.pixel_scale;
+  const double fx0 = 0.5 * double(nx - 1), fy0 = 0.5 * double(ny - 1);
+  const double norm = im.amp * inv * inv;
+  const double flip = im.flip ? -1.0 : 1.0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const double dx = double(x[k]) - im.center_x, dy = double(y[k]) - im.center_y;
+    const double u = flip * (c * dx + s * dy), v = -s * dx + c * dy;
+    const double fj = u * inv + fx0, fi = v * inv + fy0;
+    if (!(fj > -2.0 && fj < double(nx + 1) && fi > -2.0 && fi < double(ny + 1))) continue;
+    const double j0 = std::floor(fj), i0 = std::floor(fi);
+    double wx[4], wy[4];
+    keys_weights(fj - j0, wx);
+    keys_weights(fi - i0, wy);
+    const long jb = long(j0) - 1, ib = long(i0) - 1;
+    double sum = 0.0;
+    for (int a = 0; a < 4; ++a) {
+      const long i = ib + a;
+      if (i < 0 || i >= ny) continue;
+      double row = 0.0;
+      for (int b = 0; b < 4; ++b) {
+        const long j = jb + b;
+        if (j >= 0 && j < nx) row += wx[b] * st(i, j);
+      }
+      sum += wy[a] * row;
+    }
+    out[k] += T(norm * sum);
+  }
+}
+
 template <class T>
 void add_impl(const LightProfile& p, const T* x, const T* y, T* out, std::size_t n) {
   std::visit(Overloaded{
@@ -76,6 +120,7 @@ void add_impl(const LightProfile& p, const T* x, const T* y, T* out, std::size_t
                  },
                  [&](const Spiral& sp) { light_kernels::add_spiral(spiral_constants(sp), x, y, out, n); },
                  [&](const Ring& r) { light_kernels::add_ring(ring_constants(r), x, y, out, n); },
+                 [&](const InterpolatedImage& im) { add_interpolated(im, x, y, out, n); },
              },
              p);
 }
@@ -129,7 +174,8 @@ const char* name(const LightProfile& p) {
   return std::visit(Overloaded{[](const Sersic&) { return "SERSIC_ELLIPSE"; },
                                [](const Gaussian&) { return "GAUSSIAN_ELLIPSE"; },
                                [](const ClumpySersic&) { return "CLUMPY_SERSIC"; },
-                               [](const Spiral&) { return "SPIRAL"; }, [](const Ring&) { return "RING"; }},
+                               [](const Spiral&) { return "SPIRAL"; }, [](const Ring&) { return "RING"; },
+                               [](const InterpolatedImage&) { return "INTERPOL"; }},
                     p);
 }
 
@@ -180,6 +226,17 @@ std::string validate(const LightProfile& p) {
                        check_ellipticity(msg, prof, r.e1, r.e2) ||
                        check_center(msg, prof, r.center_x, r.center_y, "center_x", "center_y");
                  },
+                 [&](const InterpolatedImage& im) {
+                   if (!im.stamp || im.stamp->size() == 0) {
+                     msg = fmt::format("{}: stamp '{}' has no pixels", prof, im.id);
+                     return;
+                   }
+                   fail(msg, im.amp >= 0.0 && std::isfinite(im.amp), prof, "amp", im.amp, ">= 0 and finite") ||
+                       fail(msg, im.pixel_scale > 0.0 && std::isfinite(im.pixel_scale), prof, "pixel_scale",
+                            im.pixel_scale, "> 0 and finite (arcsec)") ||
+                       fail(msg, std::isfinite(im.rotation), prof, "rotation", im.rotation, "finite (radians)") ||
+                       check_center(msg, prof, im.center_x, im.center_y, "center_x", "center_y");
+                 },
              },
              p);
   return msg;
@@ -199,7 +256,8 @@ double total_flux(const LightProfile& p) {
                                  return sersic_total_flux(
                                      Sersic{sp.amp, sp.R_sersic, sp.n_sersic, sp.e1, sp.e2, sp.center_x, sp.center_y});
                                },
-                               [](const Ring& r) { return ring_total_flux(r); }},
+                               [](const Ring& r) { return ring_total_flux(r); },
+                               [](const InterpolatedImage& im) { return im.amp; }},
                     p);
 }
 
@@ -210,7 +268,8 @@ LightProfile scaled(const LightProfile& p, double factor) {
                           c.host.amp *= factor;
                           for (auto& k : c.knots) k.flux *= factor;
                         },
-                        [&](Spiral& sp) { sp.amp *= factor; }, [&](Ring& r) { r.amp *= factor; }},
+                        [&](Spiral& sp) { sp.amp *= factor; }, [&](Ring& r) { r.amp *= factor; },
+                        [&](InterpolatedImage& im) { im.amp *= factor; }},
              out);
   return out;
 }

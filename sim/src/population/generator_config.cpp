@@ -513,6 +513,7 @@ class Parser {
     if (keys.center) allowed.insert(allowed.end(), {"center_x", "center_y"});
     if (keys.knots) allowed.push_back("knots");
     if (keys.arms) allowed.push_back("arms");
+    allowed.push_back("real_galaxy");
     allowed.insert(allowed.end(), keys.extra.begin(), keys.extra.end());
     m.allow_only(allowed, "key of " + m.path());
 
@@ -522,8 +523,9 @@ class Parser {
       g.z = z.dist;
       if (z_out) *z_out = z;
     }
-    g.R_sersic = param(m, "R_sersic", kPositive).dist;
-    g.n_sersic = param(m, "n_sersic", kSersicIndex).dist;
+    const bool real = m.has("real_galaxy");  // a stamp: R_sersic and n_sersic not needed
+    g.R_sersic = real ? param_or(m, "R_sersic", kPositive, 0.5) : param(m, "R_sersic", kPositive).dist;
+    g.n_sersic = real ? param_or(m, "n_sersic", kSersicIndex, 1.0) : param(m, "n_sersic", kSersicIndex).dist;
     g.ellipticity = ellipticity(m);
     if (keys.center) {
       g.center_x = param_or(m, "center_x", kAny, 0.0);
@@ -536,6 +538,7 @@ class Parser {
       g.knots = KnotsSpec{param(km, "count", kKnotCount).dist, param(km, "sigma", kPositive).dist,
                           param(km, "flux_fraction", kFraction).dist, param(km, "radius", kNonNegative).dist};
     }
+    if (const auto* r = m.find("real_galaxy")) g.real_galaxy = real_galaxy(m, r->value);
     if (const auto* a = m.find("arms")) {
       const Map am(ctx_, a->value, m.child("arms"), "a map {n_arms, amplitude, pitch_angle, r_arm}");
       am.allow_only({"n_arms", "amplitude", "pitch_angle", "r_arm"}, "arm parameter");
@@ -543,6 +546,47 @@ class Parser {
                         param(am, "pitch_angle", kPitch).dist, param(am, "r_arm", kPositive).dist};
     }
     return g;
+  }
+
+  /// real_galaxy: {catalog: stamps.csv, clean_threshold, pixel_scale, magnitude: [lo, hi],
+  /// size: [lo, hi], redshift: [lo, hi]} (ranges query the stamp catalog).
+  RealGalaxySpec real_galaxy(const Map& parent, const YAML::Node& n) const {
+    const Map m(ctx_, n, parent.child("real_galaxy"),
+                "a map {catalog, clean_threshold, pixel_scale, magnitude: [lo, hi], size: [lo, hi], redshift: [lo, hi]}");
+    m.allow_only({"catalog", "clean_threshold", "pixel_scale", "magnitude", "size", "redshift"}, "real_galaxy key");
+    const auto& ce = m.require("catalog", "the stamp catalog (CSV, catalogs/README.md)");
+    const std::string file = resolve(yamlmap::read_string(ctx_, ce.value, m.child("catalog")));
+    double threshold = 0.0;
+    if (const auto* e = m.find("clean_threshold")) {
+      threshold = yamlmap::read_number(ctx_, e->value, m.child("clean_threshold"));
+      if (!(threshold >= 0.0)) ctx_.fail(e->value, fmt::format("{}: must be >= 0 (noise sigmas)", m.child("clean_threshold")));
+    }
+    RealGalaxySpec r;
+    try {
+      r.library = std::make_shared<const StampLibrary>(load_stamp_library(file, StampCleaning{threshold}));
+    } catch (const Error& err) {
+      ctx_.fail(ce.value, fmt::format("{}: {}", m.child("catalog"), err.what()));
+    }
+    if (const auto* e = m.find("pixel_scale")) {
+      r.pixel_scale = yamlmap::read_number(ctx_, e->value, m.child("pixel_scale"));
+      if (!(r.pixel_scale > 0.0)) ctx_.fail(e->value, fmt::format("{}: must be > 0 (arcsec)", m.child("pixel_scale")));
+    }
+    StampQuery q;
+    auto range = [&](const char* key, std::optional<double>& lo, std::optional<double>& hi) {
+      const auto* e = m.find(key);
+      if (!e) return;
+      if (!e->value.IsSequence() || e->value.size() != 2)
+        ctx_.fail(e->value, fmt::format("{}: expected a range [lo, hi]", m.child(key)));
+      lo = yamlmap::read_number(ctx_, e->value[0], m.child(key) + "[0]");
+      hi = yamlmap::read_number(ctx_, e->value[1], m.child(key) + "[1]");
+    };
+    range("magnitude", q.magnitude_min, q.magnitude_max);
+    range("size", q.size_min, q.size_max);
+    range("redshift", q.redshift_min, q.redshift_max);
+    r.rows = select_stamps(*r.library, q);
+    if (r.rows.empty())
+      ctx_.fail(n, fmt::format("{}: no row of {} passes the query (magnitude, size, redshift ranges)", m.path(), file));
+    return r;
   }
 
   Map sub(const Map& parent, const std::string& key, const std::string& expected) const {

@@ -132,7 +132,17 @@ DrawnGalaxy draw_galaxy(const GalaxySpec& g, Draw& d, double anchor_x, double an
   out.cx = anchor_x + d(g.center_x);
   out.cy = anchor_y + d(g.center_y);
   Sersic s{1.0, out.R, out.n, e.e1, e.e2, out.cx, out.cy};
-  if (g.arms) {
+  if (g.real_galaxy) {
+    const RealGalaxySpec& r = *g.real_galaxy;
+    const StampEntry& entry = r.library->entries[r.rows[d.rng.below(r.rows.size())]];
+    const double rotation = d.angle();
+    const bool flip = d.rng.uniform() < 0.5;
+    const InterpolatedImage im = stamp_profile(entry, 1.0, out.cx, out.cy, rotation, flip, r.pixel_scale);
+    out.R = entry.size * im.pixel_scale / entry.pixel_scale;  // half-light radius on the source plane
+    out.n = kNaN;
+    out.e1 = out.e2 = kNaN;
+    out.light.profile = im;
+  } else if (g.arms) {
     Spiral sp{1.0, out.R, out.n, e.e1, e.e2, out.cx, out.cy};
     sp.n_arms = out.n_arms = d.count(g.arms->n_arms);
     sp.arm_amplitude = out.arm_amplitude = d(g.arms->amplitude);

@@ -3,9 +3,12 @@
 // (e.g. electrons/s/arcsec^2 or any flux unit the caller chooses); positions in arcsec. A pixel
 // value is the mean surface brightness over the pixel times pixel_scale^2 (see render/).
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
+
+#include <Eigen/Core>
 
 namespace lensforge {
 
@@ -85,10 +88,30 @@ struct Ring {
   double center_y = 0.0;  ///< arcsec
 };
 
-using LightProfile = std::variant<Sersic, Gaussian, ClumpySersic, Spiral, Ring>;
+/// A pixelated image as a light profile (lensforge "INTERPOL", like lenstronomy's INTERPOL and
+/// GalSim's InterpolatedImage): a real-galaxy stamp placed on the source plane. Stamp pixel (i, j)
+/// (row, column, normalised so all pixels sum to 1) has its centre at the offset
+///   (u, v) = ((j - (nx-1)/2) pixel_scale, (i - (ny-1)/2) pixel_scale)
+/// in the stamp frame; a sky offset (dx, dy) from the centre maps to it by a rotation by -rotation
+/// then, when flipped, u -> -u. Between pixel centres the stamp is interpolated with Keys' bicubic
+/// convolution kernel (a = -1/2: passes through the pixel values, weights sum to 1, so the
+/// integral over the plane is exactly the pixel sum); zero beyond the stamp's border.
+///   I = amp * interp(stamp)(u, v) / pixel_scale^2,  so amp is the total flux.
+struct InterpolatedImage {
+  std::shared_ptr<const Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> stamp;  ///< sums to 1
+  double amp = 1.0;          ///< flux, total, >= 0
+  double pixel_scale = 0.1;  ///< arcsec per stamp pixel on the source plane, > 0
+  double rotation = 0.0;     ///< radians, counter-clockwise rotation of the stamp on the sky (finite)
+  bool flip = false;         ///< mirror the stamp's u axis before rotating
+  double center_x = 0.0;     ///< arcsec
+  double center_y = 0.0;     ///< arcsec
+  std::string id;            ///< the stamp's identity (catalog name), for labels and messages
+};
+
+using LightProfile = std::variant<Sersic, Gaussian, ClumpySersic, Spiral, Ring, InterpolatedImage>;
 
 /// lenstronomy's name of the profile ("SERSIC_ELLIPSE", "GAUSSIAN_ELLIPSE", "CLUMPY_SERSIC"; lensforge's
-/// own "SPIRAL", "RING").
+/// own "SPIRAL", "RING", "INTERPOL").
 const char* name(const LightProfile& p);
 
 /// Empty when valid, else a message naming the parameter, its value and the allowed range.

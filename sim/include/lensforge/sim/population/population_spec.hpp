@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+#include "lensforge/sim/light/stamp_library.hpp"
 #include "lensforge/sim/population/distribution.hpp"
 
 namespace lensforge {
@@ -48,6 +50,15 @@ struct ArmsSpec {
   Distribution r_arm = FixedValue{0.5};          ///< arcsec, radius where the arms start, > 0
 };
 
+/// A real-galaxy light profile: a stamp drawn uniformly from the rows of a stamp library that pass
+/// the query (light/stamp_library.hpp), uniformly rotated and flipped with probability 1/2. The
+/// component's magnitudes scale it; its R_sersic, n_sersic and ellipticity are not used.
+struct RealGalaxySpec {
+  std::shared_ptr<const StampLibrary> library;
+  std::vector<std::size_t> rows;  ///< indices of library->entries that pass the query, not empty
+  double pixel_scale = 0.0;       ///< arcsec per stamp pixel on the source plane; <= 0: the stamp's own
+};
+
 /// A galaxy light component with a Sersic profile (optionally with knots or spiral arms).
 struct GalaxySpec {
   std::optional<Distribution> z;               ///< redshift, >= 0 (labels; decides lensing of light behind a lens)
@@ -59,6 +70,7 @@ struct GalaxySpec {
   PhotometrySpec photometry;
   std::optional<KnotsSpec> knots;              ///< clumpy source (CLUMPY_SERSIC)
   std::optional<ArmsSpec> arms;                ///< spiral galaxy (SPIRAL)
+  std::optional<RealGalaxySpec> real_galaxy;   ///< real-galaxy stamp (INTERPOL) instead of the Sersic
 };
 
 /// Main deflector mass: SIE or EPL (+ an optional NFW halo at the same centre).

@@ -1,0 +1,214 @@
+#include "lensforge/sim/light/stamp_library.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "lensforge/sim/core/error.hpp"
+#include "lensforge/sim/io/fits.hpp"
+
+namespace lensforge {
+namespace {
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string f;
+  while (std::getline(ss, f, ',')) out.push_back(trim(f));
+  if (!line.empty() && line.back() == ',') out.push_back("");
+  return out;
+}
+
+std::optional<double> parse_double(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Half-light radius (arcsec) of a non-negative image about its flux-weighted centre.
+double half_light_radius(const ImageD& img, double pixel_scale) {
+  double sum = 0.0, sx = 0.0, sy = 0.0;
+  for (Eigen::Index i = 0; i < img.rows(); ++i)
+    for (Eigen::Index j = 0; j < img.cols(); ++j) {
+      sum += img(i, j);
+      sx += img(i, j) * double(j);
+      sy += img(i, j) * double(i);
+    }
+  const double cx = sx / sum, cy = sy / sum;
+  std::vector<std::pair<double, double>> rf;
+  for (Eigen::Index i = 0; i < img.rows(); ++i)
+    for (Eigen::Index j = 0; j < img.cols(); ++j)
+      if (img(i, j) > 0.0) rf.emplace_back(std::hypot(double(j) - cx, double(i) - cy), img(i, j));
+  std::sort(rf.begin(), rf.end());
+  double acc = 0.0;
+  for (const auto& [r, f] : rf) {
+    acc += f;
+    if (acc >= 0.5 * sum) return r * pixel_scale;
+  }
+  return 0.0;
+}
+
+}  // namespace
+
+StampLibrary load_stamp_library(const std::string& catalog_path, StampCleaning cleaning) {
+  std::ifstream in(catalog_path);
+  if (!in) throw IoError(fmt::format("cannot open stamp catalog '{}'", catalog_path));
+  if (!(cleaning.threshold >= 0.0))
+    throw ConfigError(fmt::format("stamp cleaning threshold = {} must be >= 0 (noise sigmas)", cleaning.threshold));
+  const std::filesystem::path folder = std::filesystem::path(catalog_path).parent_path();
+  StampLibrary lib;
+  lib.path = catalog_path;
+  std::vector<std::string> header;
+  std::map<std::string, std::size_t> col;
+  std::string line;
+  int lineno = 0;
+  static const char* kRequired[] = {"name", "file", "hdu", "pixel_scale", "zero_point", "redshift", "psf_fwhm"};
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (const auto h = line.find('#'); h != std::string::npos) line.resize(h);
+    if (trim(line).empty()) continue;
+    const std::vector<std::string> f = split(line);
+    if (header.empty()) {
+      header = f;
+      for (std::size_t k = 0; k < f.size(); ++k) col[f[k]] = k;
+      for (const char* r : kRequired)
+        if (!col.count(r))
+          throw ConfigError(fmt::format("{}:{}: stamp catalog header has no column '{}'; needed: name, file, hdu, "
+                                        "pixel_scale, zero_point, redshift, psf_fwhm (optional: magnitude, size)",
+                                        catalog_path, lineno, r));
+      continue;
+    }
+    const std::string row_name = f.size() > col["name"] ? f[col["name"]] : "";
+    auto fail = [&](const std::string& what) {
+      throw ConfigError(fmt::format("{}:{}: row '{}': {}", catalog_path, lineno, row_name, what));
+    };
+    if (f.size() != header.size()) fail(fmt::format("has {} fields, the header has {}", f.size(), header.size()));
+    auto get = [&](const char* c) -> std::string { return col.count(c) ? f[col[c]] : std::string(); };
+    auto number = [&](const char* c, bool required) -> std::optional<double> {
+      const std::string v = get(c);
+      if (v.empty()) {
+        if (required) fail(fmt::format("{} is empty; it needs a number", c));
+        return std::nullopt;
+      }
+      const auto d = parse_double(v);
+      if (!d) fail(fmt::format("{} = '{}' is not a finite number", c, v));
+      return d;
+    };
+    StampEntry e;
+    e.name = row_name;
+    e.line = lineno;
+    if (e.name.empty()) fail("name is empty");
+    for (const StampEntry& o : lib.entries)
+      if (o.name == e.name) fail(fmt::format("name repeats the row on line {}", o.line));
+    std::filesystem::path file = get("file");
+    if (file.empty()) fail("file is empty");
+    if (file.is_relative()) file = folder / file;
+    e.file = file.string();
+    if (!std::filesystem::is_regular_file(file)) fail(fmt::format("file '{}' not found", e.file));
+    e.hdu = get("hdu");
+    FitsImage img;
+    try {
+      if (e.hdu.empty()) {
+        img = read_fits_image(e.file, -1);
+      } else if (const auto h = parse_double(e.hdu); h && *h == std::floor(*h) && *h >= 0) {
+        img = read_fits_image(e.file, int(*h));
+      } else {
+        img = read_fits_image(e.file, e.hdu);
+      }
+    } catch (const Error& err) {
+      fail(fmt::format("hdu '{}' of '{}': {}", e.hdu, e.file, err.what()));
+    }
+    const std::string ps = get("pixel_scale");
+    if (ps == "header") {
+      const auto h = img.pixel_scale_arcsec();
+      if (!h) fail(fmt::format("pixel_scale = header, but '{}' has no PIXSCALE, CD or CDELT cards; give the pixel "
+                               "scale in arcsec",
+                               e.file));
+      e.pixel_scale = *h;
+    } else if (ps.empty()) {
+      fail("pixel_scale is unknown (empty); give arcsec per pixel or 'header'");
+    } else {
+      e.pixel_scale = *number("pixel_scale", true);
+    }
+    if (!(e.pixel_scale > 0.0)) fail(fmt::format("pixel_scale = {} must be > 0 (arcsec)", e.pixel_scale));
+    e.zero_point = *number("zero_point", true);
+    e.redshift = number("redshift", false);
+    e.psf_fwhm = number("psf_fwhm", false).value_or(0.0);
+    if (!(e.psf_fwhm >= 0.0)) fail(fmt::format("psf_fwhm = {} must be >= 0 (arcsec)", e.psf_fwhm));
+    if (img.num_nan > 0) fail(fmt::format("'{}' holds {} NaN pixels", e.file, img.num_nan));
+    if (img.data.rows() < 8 || img.data.cols() < 8)
+      fail(fmt::format("stamp is {}x{} pixels; needs at least 8x8", img.data.rows(), img.data.cols()));
+
+    // Cleaning: border median subtracted, pixels under threshold * sigma zeroed.
+    ImageD s = img.data;
+    std::vector<double> border;
+    const Eigen::Index ny = s.rows(), nx = s.cols(), b = 4;
+    for (Eigen::Index i = 0; i < ny; ++i)
+      for (Eigen::Index j = 0; j < nx; ++j)
+        if (i < b || j < b || i >= ny - b || j >= nx - b) border.push_back(s(i, j));
+    const double med = median(border);
+    for (double& v : border) v = std::abs(v - med);
+    const double sigma = 1.4826 * median(border);
+    s -= med;
+    if (cleaning.threshold > 0.0) s = (s < cleaning.threshold * sigma).select(0.0, s);
+    e.flux = s.sum();
+    if (!(e.flux > 0.0)) fail(fmt::format("stamp has no positive flux after cleaning (sum = {})", e.flux));
+    e.magnitude = number("magnitude", false).value_or(e.zero_point - 2.5 * std::log10(e.flux));
+    e.size = number("size", false).value_or(half_light_radius(s.max(0.0), e.pixel_scale));
+    e.stamp = std::make_shared<const ImageD>(s / e.flux);
+    lib.entries.push_back(std::move(e));
+  }
+  if (lib.entries.empty()) throw ConfigError(fmt::format("{}: stamp catalog has no rows", catalog_path));
+  return lib;
+}
+
+std::vector<std::size_t> select_stamps(const StampLibrary& lib, const StampQuery& q) {
+  auto in = [](double v, const std::optional<double>& lo, const std::optional<double>& hi) {
+    return (!lo || v >= *lo) && (!hi || v <= *hi);
+  };
+  std::vector<std::size_t> out;
+  for (std::size_t k = 0; k < lib.entries.size(); ++k) {
+    const StampEntry& e = lib.entries[k];
+    if (!in(e.magnitude, q.magnitude_min, q.magnitude_max) || !in(e.size, q.size_min, q.size_max)) continue;
+    if (q.redshift_min || q.redshift_max) {
+      if (!e.redshift || !in(*e.redshift, q.redshift_min, q.redshift_max)) continue;
+    }
+    out.push_back(k);
+  }
+  return out;
+}
+
+InterpolatedImage stamp_profile(const StampEntry& e, double flux, double cx, double cy, double rotation, bool flip,
+                                double pixel_scale) {
+  InterpolatedImage im;
+  im.stamp = e.stamp;
+  im.amp = flux;
+  im.pixel_scale = pixel_scale > 0.0 ? pixel_scale : e.pixel_scale;
+  im.rotation = rotation;
+  im.flip = flip;
+  im.center_x = cx;
+  im.center_y = cy;
+  im.id = e.name;
+  return im;
+}
+
+}  // namespace lensforge
