@@ -9,34 +9,16 @@
 
 #include <fmt/format.h>
 
+#include "../config/csv_fields.hpp"
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/io/fits.hpp"
 
 namespace lensforge {
 namespace {
 
-std::string trim(std::string s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
-}
-
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string f;
-  while (std::getline(ss, f, ',')) out.push_back(trim(f));
-  if (!line.empty() && line.back() == ',') out.push_back("");
-  return out;
-}
-
-std::optional<double> parse_double(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
+using detail::parse_finite;
+using detail::trim;
+using detail::split_fields;
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -86,7 +68,7 @@ StampLibrary load_stamp_library(const std::string& catalog_path, StampCleaning c
     ++lineno;
     if (const auto h = line.find('#'); h != std::string::npos) line.resize(h);
     if (trim(line).empty()) continue;
-    const std::vector<std::string> f = split(line);
+    const std::vector<std::string> f = split_fields(line);
     if (header.empty()) {
       header = f;
       for (std::size_t k = 0; k < f.size(); ++k) col[f[k]] = k;
@@ -109,7 +91,7 @@ StampLibrary load_stamp_library(const std::string& catalog_path, StampCleaning c
         if (required) fail(fmt::format("{} is empty; it needs a number", c));
         return std::nullopt;
       }
-      const auto d = parse_double(v);
+      const auto d = parse_finite(v);
       if (!d) fail(fmt::format("{} = '{}' is not a finite number", c, v));
       return d;
     };
@@ -129,7 +111,7 @@ StampLibrary load_stamp_library(const std::string& catalog_path, StampCleaning c
     try {
       if (e.hdu.empty()) {
         img = read_fits_image(e.file, -1);
-      } else if (const auto h = parse_double(e.hdu); h && *h == std::floor(*h) && *h >= 0) {
+      } else if (const auto h = parse_finite(e.hdu); h && *h == std::floor(*h) && *h >= 0) {
         img = read_fits_image(e.file, int(*h));
       } else {
         img = read_fits_image(e.file, e.hdu);

@@ -10,31 +10,13 @@
 
 #include <fmt/format.h>
 
+#include "../config/csv_fields.hpp"
 #include "lensforge/sim/core/error.hpp"
 
 namespace lensforge {
-namespace {
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r");
-  return std::string(s.substr(b, e - b + 1));
-}
-
-std::vector<std::string> split_fields(const std::string& line) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    const auto comma = line.find(',', start);
-    out.push_back(trim(std::string_view(line).substr(start, comma == std::string::npos ? std::string::npos
-                                                                                         : comma - start)));
-    if (comma == std::string::npos) return out;
-    start = comma + 1;
-  }
-}
-
-}  // namespace
+using detail::split_fields;
+using detail::trim;
 
 std::optional<std::size_t> Catalog::column_index(std::string_view column) const {
   for (std::size_t k = 0; k < columns.size(); ++k)

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "../config/csv_fields.hpp"
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/io/fits.hpp"
 #include "lensforge/sim/render/renderer.hpp"
@@ -15,28 +16,9 @@
 namespace lensforge {
 namespace {
 
-std::string trim(std::string s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
-}
-
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string f;
-  while (std::getline(ss, f, ',')) out.push_back(trim(f));
-  if (!line.empty() && line.back() == ',') out.push_back("");
-  return out;
-}
-
-std::optional<double> parse_double(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
+using detail::parse_finite;
+using detail::trim;
+using detail::split_fields;
 
 }  // namespace
 
@@ -55,7 +37,7 @@ std::vector<HybridCutout> load_hybrid_catalog(const std::string& catalog_path) {
     ++lineno;
     if (const auto h = line.find('#'); h != std::string::npos) line.resize(h);
     if (trim(line).empty()) continue;
-    const auto f = split(line);
+    const auto f = split_fields(line);
     if (header.empty()) {
       header = f;
       for (std::size_t k = 0; k < f.size(); ++k) col[f[k]] = k;
@@ -75,7 +57,7 @@ std::vector<HybridCutout> load_hybrid_catalog(const std::string& catalog_path) {
     if (f.size() != header.size()) fail(fmt::format("has {} fields, the header has {}", f.size(), header.size()));
     auto get = [&](const char* k) { return f[col[k]]; };
     auto positive = [&](const char* k, const char* unit) {
-      const auto v = parse_double(get(k));
+      const auto v = parse_finite(get(k));
       if (!v || !(*v > 0.0)) fail(fmt::format("{} = '{}' must be a number > 0 ({})", k, get(k), unit));
       return *v;
     };
@@ -89,7 +71,7 @@ std::vector<HybridCutout> load_hybrid_catalog(const std::string& catalog_path) {
     const std::string hdu = get("hdu");
     FitsImage img;
     try {
-      const auto h = parse_double(hdu);
+      const auto h = parse_finite(hdu);
       img = hdu.empty() ? read_fits_image(c.file, -1)
             : (h && *h == std::floor(*h) && *h >= 0) ? read_fits_image(c.file, int(*h))
                                                       : read_fits_image(c.file, hdu);
@@ -107,7 +89,7 @@ std::vector<HybridCutout> load_hybrid_catalog(const std::string& catalog_path) {
     } else {
       c.pixel_scale = positive("pixel_scale", "arcsec");
     }
-    const auto zp = parse_double(get("zero_point"));
+    const auto zp = parse_finite(get("zero_point"));
     if (!zp) fail(fmt::format("zero_point = '{}' must be a number (AB magnitude of 1 e-/s)", get("zero_point")));
     c.zero_point = *zp;
     c.psf_fwhm = positive("psf_fwhm", "arcsec");
