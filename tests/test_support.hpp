@@ -1,6 +1,9 @@
 #pragma once
 // Helpers shared by the tests: locating reference files, reading text, JSON and .npy arrays.
+#include <sys/wait.h>
+
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -21,6 +24,12 @@ inline std::string read_text(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+/// Runs `cmd` with /bin/sh; its exit status, -1 if it did not exit normally.
+inline int shell(const std::string& cmd) {
+  const int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 inline nlohmann::json read_json(const std::string& path) {

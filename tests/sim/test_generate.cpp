@@ -224,11 +224,8 @@ std::vector<std::string> write_shards(const TempDir& dir, const std::string& ste
 std::pair<int, std::string> run_python(const TempDir& dir, const std::string& script, const std::string& args) {
   std::ofstream(dir / "check.py") << script;
   const std::string cmd = "/usr/bin/python3 '" + dir / "check.py" + "' " + args + " >'" + dir / "python.log" + "' 2>&1";
-  const int rc = std::system(cmd.c_str());
-  std::ifstream in(dir / "python.log");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ss.str()};
+  const int status = test::shell(cmd);
+  return {status, test::read_text(dir / "python.log")};
 }
 
 }  // namespace
@@ -345,11 +342,7 @@ TEST(GenerateCommand, ResumeStartsAMissingShardAndKeepsACompleteOne) {
 #if defined(LENSFORGE_SIM_EXE) && defined(LENSFORGE_TEST_MPI)
 namespace {
 
-// Runs a shell command; returns its exit status.
-int shell(const std::string& cmd) {
-  const int rc = std::system(cmd.c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+using test::shell;
 
 std::string mpirun(int ranks) {
   return "mpirun --oversubscribe " + std::string(::geteuid() == 0 ? "--allow-run-as-root " : "") + "-n " +

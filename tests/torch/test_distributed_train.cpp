@@ -27,11 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int shell(const std::string& cmd) {
-  const int rc = std::system(cmd.c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 std::string shq(const fs::path& p) { return "'" + p.string() + "'"; }
 
 // 37 training examples in global batches of 8: four whole batches and one of 5, which the two
