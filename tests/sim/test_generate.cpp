@@ -285,8 +285,13 @@ TEST(GenerateCommand, MergeWritesAVirtualMasterOrACopy) {
   generate_dataset(config(), options(dir / "all.h5", 20, 2));
   const std::vector<std::string> shards = write_shards(dir, "part", 2);
   MergeCommandArgs a;
-  a.shards = shards;
+  a.shards = {shards[1]};  // shard 0 of 2 alone: the run's last images are missing
   a.output_path = dir / "virtual.h5";
+  std::ostringstream out0, err0;
+  EXPECT_EQ(run_merge_command(a, out0, err0), 2);
+  EXPECT_NE(err0.str().find("images 10..19 of the run's 20 are missing"), std::string::npos) << err0.str();
+  EXPECT_FALSE(fs::exists(a.output_path));
+  a.shards = shards;
   std::ostringstream out, err;
   ASSERT_EQ(run_merge_command(a, out, err), 0) << err.str();
   EXPECT_EQ(DatasetReader(a.output_path).shard_files().size(), 2u);

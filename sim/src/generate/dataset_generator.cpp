@@ -103,7 +103,8 @@ GenerateStats generate_dataset(const GeneratorConfig& config, const GenerateOpti
   const auto t0 = std::chrono::steady_clock::now();
   const auto [first, last] = shard_range(options.num_images, options.shard, options.num_shards);
   const DatasetSchema schema = dataset_schema(config);
-  const DatasetRun run{options.seed, std::int64_t(last - first), config.yaml_text};
+  const DatasetRun run{options.seed, std::int64_t(last - first), config.yaml_text,
+                       options.num_shards > 1 ? std::int64_t(options.num_images) : 0};
   DatasetWriter writer = options.resume ? DatasetWriter::resume(options.output, schema, run, options.writer)
                                         : DatasetWriter::create(options.output, schema, run, options.writer);
   GenerateStats stats;
@@ -201,6 +202,15 @@ ShardSet open_shards(const std::vector<std::string>& shards) {
                                     set.num_images, p.reader.path(), p.first_index));
     set.files.push_back({p.reader.path(), p.first_index, p.reader.num_images()});
     set.num_images += p.reader.num_images();
+  }
+  if (const std::int64_t n = head.run().run_images; n > 0) {
+    for (const Part& p : parts)
+      if (p.reader.run().run_images != n)
+        throw ConfigError(fmt::format("merge: '{}' is a shard of a run of {} images, '{}' of one of {}",
+                                      p.reader.path(), p.reader.run().run_images, head.path(), n));
+    if (set.num_images != n)
+      throw ConfigError(fmt::format("merge: images {}..{} of the run's {} are missing (give every shard)",
+                                    set.num_images, n - 1, n));
   }
   for (Part& p : parts) set.readers.push_back(std::move(p.reader));
   return set;

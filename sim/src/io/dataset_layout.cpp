@@ -185,6 +185,7 @@ void create_layout(const H5Context& c, hid_t file, const DatasetSchema& s, const
   write_attr(c, file, "created", utc_now());
   write_attr(c, file, "seed", run.seed);
   write_attr(c, file, "num_images", run.num_images);
+  if (run.run_images > 0) write_attr(c, file, "run_num_images", run.run_images);
   write_attr(c, file, "num_written", std::int64_t(0));
   write_attr(c, file, "complete", std::int64_t(0));
   write_attr(c, file, "config", run.config_text);
@@ -274,6 +275,7 @@ StoredLayout read_layout(const H5Context& c, hid_t file) {
   L.created = read_attr_string(c, file, "created", root);
   L.run.seed = read_attr_u64(c, file, "seed", root);
   L.run.num_images = read_attr_i64(c, file, "num_images", root);
+  if (has_attr(c, file, "run_num_images")) L.run.run_images = read_attr_i64(c, file, "run_num_images", root);
   L.run.config_text = read_attr_string(c, file, "config", root);
   L.num_written = read_attr_i64(c, file, "num_written", root);
   L.complete = read_attr_i64(c, file, "complete", root) != 0;

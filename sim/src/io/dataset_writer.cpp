@@ -507,6 +507,8 @@ DatasetWriter DatasetWriter::resume(const std::string& final_path, const Dataset
   if (stored.run.seed != run.seed) refuse(fmt::format("seed: file has {}, expected {}", stored.run.seed, run.seed));
   if (stored.run.num_images != run.num_images)
     refuse(fmt::format("num_images: file has {}, expected {}", stored.run.num_images, run.num_images));
+  if (stored.run.run_images != run.run_images)
+    refuse(fmt::format("images of the whole run: file has {}, expected {}", stored.run.run_images, run.run_images));
 
   impl->open_datasets();
   impl->written = stored.num_written;

@@ -47,6 +47,9 @@ struct DatasetRun {
   std::uint64_t seed = 0;       ///< run seed
   std::int64_t num_images = 0;  ///< images the run writes, [1, 1e12]
   std::string config_text;      ///< full YAML configuration text (no NUL bytes)
+  /// A shard's file: the image count of the whole run it is part of (root attribute
+  /// run_num_images), so that joining shards notices a missing one; 0 for a whole run.
+  std::int64_t run_images = 0;
 };
 
 class DatasetWriter {
