@@ -96,6 +96,7 @@ std::vector<HybridCutout> load_hybrid_catalog(const std::string& catalog_path) {
     c.z_lens = positive("z_lens", "redshift");
     c.sigma_v = positive("sigma_v", "km/s");
     c.exposure_time = positive("exposure_time", "s");
+    if (col.count("split")) c.split = get("split");
     out.push_back(std::move(c));
   }
   if (out.empty()) throw ConfigError(fmt::format("{}: hybrid catalog has no rows", catalog_path));
@@ -123,6 +124,14 @@ HybridSystem hybrid_system(const HybridCutout& c, const FlatLambdaCDM& cosmo, co
   return h;
 }
 
+ImageF hybrid_arc(const HybridCutout& c, const Scene& scene, int supersampling) {
+  RenderOptions options;
+  options.grid = PixelGrid{int(c.pixels.cols()), int(c.pixels.rows()), c.pixel_scale, 0.0, 0.0};
+  options.supersampling = supersampling;
+  options.psf = GaussianPsf{c.psf_fwhm, 5.0};
+  return render(scene, options).source;
+}
+
 ImageD paint_arc(const ImageD& cutout, const ImageF& arc, double exposure_time, Rng& rng) {
   if (arc.rows() != cutout.rows() || arc.cols() != cutout.cols())
     throw ConfigError(fmt::format("paint_arc: arc is {}x{} but the cutout is {}x{}", arc.rows(), arc.cols(),
@@ -143,7 +152,7 @@ HybridImage render_hybrid(const HybridCutout& c, const FlatLambdaCDM& cosmo, con
   const HybridSystem h = hybrid_system(c, cosmo, source, e1, e2, supersampling);
   HybridImage out;
   out.theta_E = h.theta_E;
-  out.arc = render(h.scene, h.options).source;
+  out.arc = hybrid_arc(c, h.scene, supersampling);
   out.image = paint_arc(c.pixels, out.arc, c.exposure_time, rng);
   return out;
 }

@@ -29,6 +29,10 @@ struct HybridCutout {
   double z_lens = 0.0;         ///< redshift, > 0
   double sigma_v = 0.0;        ///< km/s, velocity dispersion, > 0
   double exposure_time = 0.0;  ///< s, > 0
+  /// Pixel PSF of the band on the cutout's pixel grid (odd size, sum 1) when the row names a FITS
+  /// kernel; empty: the Gaussian of psf_fwhm.
+  std::optional<ImageD> psf_kernel;
+  std::string split;           ///< optional column `split` (e.g. train, test); "" when absent
 };
 
 /// Reads the catalog and every cutout. Throws ConfigError "CATALOG:LINE: row 'NAME': ..." naming the
@@ -48,6 +52,10 @@ struct HybridSystem {
 };
 HybridSystem hybrid_system(const HybridCutout& c, const FlatLambdaCDM& cosmo, const LightComponent& source,
                            double e1 = 0.0, double e2 = 0.0, int supersampling = 4);
+
+/// The noiseless lensed sources of `scene` on the cutout's grid (e-/s per pixel), convolved with
+/// the cutout's PSF (psf_kernel, else the Gaussian of psf_fwhm); `scene` has no lens light.
+ImageF hybrid_arc(const HybridCutout& c, const Scene& scene, int supersampling);
 
 /// cutout + Poisson(arc * exposure_time) / exposure_time (arc in e-/s per pixel, noiseless). A
 /// pixel where the arc is exactly 0 is copied bit for bit, so a zero-flux arc (a negative) leaves
