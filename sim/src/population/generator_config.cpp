@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <numbers>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "lensforge/sim/core/error.hpp"
+#include "lensforge/sim/population/label_column.hpp"
 #include "lensforge/sim/survey/survey_preset.hpp"
 #include "../config/yaml_map.hpp"
 
@@ -567,6 +569,10 @@ class Parser {
     } catch (const Error& err) {
       ctx_.fail(ce.value, fmt::format("{}: {}", m.child("catalog"), err.what()));
     }
+    for (const StampEntry& e : r.library->entries)
+      if (e.name.size() > kMaxNameLength)
+        ctx_.fail(ce.value, fmt::format("{}: {}:{}: stamp name '{}' has {} characters; at most {} (it becomes a label)",
+                                        m.child("catalog"), file, e.line, e.name, e.name.size(), kMaxNameLength));
     if (const auto* e = m.find("pixel_scale")) {
       r.pixel_scale = yamlmap::read_number(ctx_, e->value, m.child("pixel_scale"));
       if (!(r.pixel_scale > 0.0)) ctx_.fail(e->value, fmt::format("{}: must be > 0 (arcsec)", m.child("pixel_scale")));
@@ -627,18 +633,19 @@ class Parser {
       nfw.allow_only({"Rs", "alpha_Rs"}, "NFW parameter");
       d.mass.nfw = MassSpec::Nfw{param(nfw, "Rs", kPositive).dist, param(nfw, "alpha_Rs", kNonNegative).dist};
     }
-    if (m.has("shear")) {
-      const Map sh = sub(m, "shear", "a map {gamma1, gamma2}");
-      sh.allow_only({"gamma1", "gamma2"}, "shear parameter");
-      const Located g1 = param(sh, "gamma1", kEllipticity), g2 = param(sh, "gamma2", kEllipticity);
-      const Support s1 = support(g1.dist, cfg_.catalogs), s2 = support(g2.dist, cfg_.catalogs);
-      const double worst = std::hypot(std::max(std::abs(s1.lo), std::abs(s1.hi)), std::max(std::abs(s2.lo), std::abs(s2.hi)));
-      if (!(worst < 1.0))
-        ctx_.fail(g1.node, fmt::format("{}, gamma2: draws can reach |gamma| = {}; every draw needs |gamma| < 1", g1.path, worst));
-      d.shear = ShearSpec{g1.dist, g2.dist};
-    }
+    if (m.has("shear")) d.shear = shear(sub(m, "shear", "a map {gamma1, gamma2}"));
     d.light = galaxy(sub(m, "light", "a map {R_sersic, n_sersic, magnitude, ...}"), GalaxyKeys{});
     return d;
+  }
+
+  ShearSpec shear(const Map& sh) const {
+    sh.allow_only({"gamma1", "gamma2"}, "shear parameter");
+    const Located g1 = param(sh, "gamma1", kEllipticity), g2 = param(sh, "gamma2", kEllipticity);
+    const Support s1 = support(g1.dist, cfg_.catalogs), s2 = support(g2.dist, cfg_.catalogs);
+    const double worst = std::hypot(std::max(std::abs(s1.lo), std::abs(s1.hi)), std::max(std::abs(s2.lo), std::abs(s2.hi)));
+    if (!(worst < 1.0))
+      ctx_.fail(g1.node, fmt::format("{}, gamma2: draws can reach |gamma| = {}; every draw needs |gamma| < 1", g1.path, worst));
+    return ShearSpec{g1.dist, g2.dist};
   }
 
   SourceSpec source(const Map& m, Located& z) const {
@@ -678,12 +685,16 @@ class Parser {
     ClassSpec c;
     c.kind = kind;
     std::vector<std::string> allowed = {"fraction"};
-    const bool lens = is_lens_class(kind);
+    const bool hybrid = kind == SampleClass::HYBRID_LENS || kind == SampleClass::HYBRID_NONLENS ||
+                        kind == SampleClass::REAL_CONTAMINANT;
+    const bool lens = is_lens_class(kind) && !hybrid;
+    if (hybrid) allowed.push_back("cutout");
+    if (kind == SampleClass::HYBRID_LENS) allowed.insert(allowed.end(), {"mass", "shear", "source"});
     const bool compound = kind == SampleClass::COMPOUND_ARC || kind == SampleClass::DOUBLE_RING;
     if (lens) allowed.insert(allowed.end(), {"deflector", "source", "companion", "field"});
     if (compound) allowed.insert(allowed.end(), {"source_mass", "second_source"});
     if (kind == SampleClass::NONLENS_BACKGROUND) allowed.push_back("field");
-    if (!lens && kind != SampleClass::NONLENS_BACKGROUND) allowed.insert(allowed.end(), {"galaxy", "bulge", "companion", "field"});
+    if (!lens && !hybrid && kind != SampleClass::NONLENS_BACKGROUND) allowed.insert(allowed.end(), {"galaxy", "bulge", "companion", "field"});
     if (kind == SampleClass::RING_GALAXY) allowed.push_back("ring");
     m.allow_only(allowed, fmt::format("component of class {}", class_name(kind)));
 
@@ -691,6 +702,7 @@ class Parser {
     c.fraction = yamlmap::read_number(ctx_, fe.value, m.child("fraction"));
     if (!(c.fraction >= 0.0 && c.fraction <= 1.0))
       ctx_.fail(fe.value, fmt::format("{}.fraction = {}: must be in [0, 1]", path, c.fraction));
+    if (hybrid) return hybrid_class(std::move(c), m);
 
     const char* rule = "every draw needs the source behind the lens plane in front of it";
     if (lens) {
@@ -779,9 +791,70 @@ class Parser {
     return c;
   }
 
+  /// cutout: {catalog: cutouts.csv, split: train, dihedral: true}; hybrid_lens adds mass: {profile:
+  /// SIE, e1/e2 or q/phi, center_x, center_y}, shear and source (theta_E from the cutout).
+  ClassSpec hybrid_class(ClassSpec c, const Map& m) const {
+    const Map cm = sub(m, "cutout", "a map {catalog, split, dihedral}");
+    cm.allow_only({"catalog", "split", "dihedral"}, "cutout key");
+    const auto& ce = cm.require("catalog", "a hybrid cutout catalog (CSV, catalogs/README.md)");
+    const std::string file = resolve(yamlmap::read_string(ctx_, ce.value, cm.child("catalog")));
+    auto& lib = cutout_libraries_[file];
+    if (!lib)
+      lib = std::make_shared<const CutoutLibrary>(
+          located(ce.value, cm.child("catalog"), [&] { return load_cutout_library(file, cfg_.bands); }));
+    CutoutSpec cs;
+    cs.library = lib;
+    const auto split = cm.optional_string("split");
+    std::vector<std::string> splits;
+    for (std::size_t k = 0; k < lib->sets.size(); ++k) {
+      if (!split || lib->sets[k].split == *split) cs.sets.push_back(k);
+      if (std::find(splits.begin(), splits.end(), lib->sets[k].split) == splits.end()) splits.push_back(lib->sets[k].split);
+    }
+    if (cs.sets.empty())
+      ctx_.fail(cm.find("split")->value, fmt::format("{}: no cutout of {} has split '{}'; its splits: '{}'",
+                                                     cm.child("split"), file, *split, fmt::join(splits, "', '")));
+    cs.dihedral = cm.optional_bool("dihedral").value_or(true);
+    if (cs.dihedral)
+      for (const Band& b : cfg_.bands)
+        if (b.nx != b.ny)
+          ctx_.fail(cm.node(), fmt::format("{}.dihedral: band {} is {}x{}; rotations need square images (dihedral: "
+                                           "false)", cm.path(), b.name, b.nx, b.ny));
+    c.cutout = cs;
+    if (c.kind != SampleClass::HYBRID_LENS) return c;
+
+    MassSpec mass;
+    if (m.has("mass")) {
+      const Map mm = sub(m, "mass", "a map {profile: SIE, e1/e2 or q/phi, center_x, center_y}");
+      mm.allow_only({"profile", "e1", "e2", "q", "phi", "center_x", "center_y"},
+                    "hybrid mass parameter (theta_E comes from the cutout's z_lens and sigma_v)");
+      if (const auto pe = mm.optional_string("profile"); pe && *pe != "SIE")
+        ctx_.fail(mm.find("profile")->value, fmt::format("{}: '{}'; a hybrid lens is an SIE", mm.child("profile"), *pe));
+      mass.ellipticity = ellipticity(mm);
+      mass.center_x = param_or(mm, "center_x", kAny, 0.0);
+      mass.center_y = param_or(mm, "center_y", kAny, 0.0);
+    }
+    c.hybrid_mass = mass;
+    if (m.has("shear")) c.hybrid_shear = shear(sub(m, "shear", "a map {gamma1, gamma2}"));
+    Located zs;
+    c.source = source(sub(m, "source", "a map {z, beta, R_sersic, ...}"), zs);
+    double z_lens = 0.0;
+    std::string deepest;
+    for (std::size_t k : cs.sets)
+      if (lib->sets[k].bands.front().z_lens > z_lens) {
+        z_lens = lib->sets[k].bands.front().z_lens;
+        deepest = lib->sets[k].name;
+      }
+    if (!(support(zs.dist, cfg_.catalogs).lo > z_lens))
+      ctx_.fail(zs.node, fmt::format("{}: {} can be <= z_lens = {} of cutout '{}'; every source must lie behind every "
+                                     "cutout's lens",
+                                     zs.path, describe(zs.dist, cfg_.catalogs), z_lens, deepest));
+    return c;
+  }
+
   const Context& ctx_;
   GeneratorConfig& cfg_;
   std::string base_dir_, configs_dir_;
+  mutable std::map<std::string, std::shared_ptr<const CutoutLibrary>> cutout_libraries_;  // by catalog path
 };
 
 }  // namespace

@@ -10,9 +10,10 @@ namespace lensforge {
 
 std::vector<LabelColumn> label_columns(const GeneratorConfig& config) {
   std::vector<LabelColumn> c;
-  auto add = [&](std::string name, LabelType type, std::string unit, std::string description) {
-    // Strings are subtype names: the longest is "nonlens_background" (18 characters).
-    c.push_back({std::move(name), type, std::move(unit), std::move(description), type == LabelType::STRING ? 24 : 0});
+  auto add = [&](std::string name, LabelType type, std::string unit, std::string description, int length = 24) {
+    // Strings: subtype names (the longest, "nonlens_background", has 18 characters) or cutout and
+    // stamp names (at most kMaxNameLength, checked when the catalogs are read).
+    c.push_back({std::move(name), type, std::move(unit), std::move(description), type == LabelType::STRING ? length : 0});
   };
   auto dbl = [&](std::string name, std::string unit, std::string description) {
     add(std::move(name), LabelType::FLOAT64, std::move(unit), std::move(description));
@@ -29,7 +30,7 @@ std::vector<LabelColumn> label_columns(const GeneratorConfig& config) {
   i64("class", "1: lens-like positive (lens, compound_arc, double_ring passing the lens criterion); 0: negative");
   add("subtype", LabelType::STRING, "",
       "drawn class: lens, compound_arc, double_ring, nonlens_galaxy, nonlens_background, spiral, ring_galaxy, "
-      "merger, companion, edge_on");
+      "merger, companion, edge_on, hybrid_lens, hybrid_nonlens, real_contaminant");
   i64("attempts", "scene draws made: 1 + redraws after failing the lens criterion");
   i64("criterion_passed", "lens criterion: 1 passed, 0 failed (then class 0), -1 not evaluated (negatives)");
 
@@ -72,6 +73,8 @@ std::vector<LabelColumn> label_columns(const GeneratorConfig& config) {
     dbl(p + "_e1", "", p + " ellipticity e1");
     dbl(p + "_e2", "", p + " ellipticity e2");
     i64(p + "_n_knots", p + " number of star-forming knots");
+    add(p + "_stamp", LabelType::STRING, "", p + " real-galaxy stamp name (stamp catalog row); empty for analytic light",
+        int(kMaxNameLength));
     per_band(p + "_mag", p + " intrinsic (unlensed) magnitude");
     per_band(p + "_lensed_mag", p + " lensed magnitude: intrinsic - 2.5 log10(magnification)");
     dbl(p + "_magnification", "", p + " lensed flux in the criterion band's cutout (no PSF) / unlensed total flux");
@@ -96,6 +99,9 @@ std::vector<LabelColumn> label_columns(const GeneratorConfig& config) {
   dbl("companion_R_sersic", "arcsec", "companion half-light radius");
   per_band("companion_mag", "companion magnitude");
   i64("n_field_galaxies", "number of unrelated field galaxies");
+  add("cutout_name", LabelType::STRING, "", "real cutout of a hybrid class (hybrid catalog name); empty otherwise",
+      int(kMaxNameLength));
+  i64("cutout_transform", "rotation/flip of the cutout (cutout_library.hpp dihedral t in [0, 8)); -1 otherwise");
   return c;
 }
 

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "lensforge/sim/mass/ellipticity.hpp"
+#include "lensforge/sim/population/cutout_library.hpp"
 #include "lensforge/sim/render/renderer.hpp"
 
 namespace lensforge {
@@ -115,6 +116,7 @@ struct DrawnGalaxy {
   std::vector<double> mags;  ///< per band, as drawn (lensed ones for a source with lensed magnitudes)
   int n_knots = 0;
   int n_arms = 0;
+  std::string stamp;  ///< real-galaxy stamp name, "" for analytic light
   double arm_amplitude = kNaN, pitch_angle = kNaN;
 };
 
@@ -135,6 +137,7 @@ DrawnGalaxy draw_galaxy(const GalaxySpec& g, Draw& d, double anchor_x, double an
   if (g.real_galaxy) {
     const RealGalaxySpec& r = *g.real_galaxy;
     const StampEntry& entry = r.library->entries[r.rows[d.rng.below(r.rows.size())]];
+    out.stamp = entry.name;
     const double rotation = d.angle();
     const bool flip = d.rng.uniform() < 0.5;
     const InterpolatedImage im = stamp_profile(entry, 1.0, out.cx, out.cy, rotation, flip, r.pixel_scale);
@@ -195,7 +198,69 @@ struct LensedSource {
 struct DrawnScene {
   Scene scene;
   std::vector<LensedSource> sources;  // in Scene::sources order
+  const CutoutSet* cutout = nullptr;  // hybrid classes: the real cutout
+  int transform = 0;                  // its dihedral transform
 };
+
+/// A source placed at beta theta_E from the caustic centre (cx, cy) in a uniform direction.
+LensedSource place_source(const SourceSpec& s, const std::string& prefix, double z, double cx, double cy,
+                          double theta_E, Draw& d) {
+  LensedSource src;
+  src.prefix = prefix;
+  src.beta = d(s.beta);
+  const double a = d.angle();
+  src.galaxy = draw_galaxy(s.galaxy, d, cx + src.beta * theta_E * std::cos(a), cy + src.beta * theta_E * std::sin(a),
+                           z, z);
+  src.lensed_magnitudes = s.galaxy.photometry.lensed;
+  return src;
+}
+
+void label_mass(LabelRow& row, double z, double theta_E, double sigma_v, double gamma, double e1, double e2,
+                double cx, double cy, double g1, double g2) {
+  row.set("lens_z", z);
+  row.set("lens_theta_E", theta_E);
+  row.set("lens_sigma_v", sigma_v);
+  row.set("lens_gamma", gamma);
+  row.set("lens_e1", e1);
+  row.set("lens_e2", e2);
+  row.set("lens_center_x", cx);
+  row.set("lens_center_y", cy);
+  row.set("lens_gamma1", g1);
+  row.set("lens_gamma2", g2);
+}
+
+/// Hybrid classes: the cutout (and its transform); hybrid_lens adds an SIE (+ shear) with the
+/// cutout's theta_E for the drawn source redshift, and the source.
+DrawnScene draw_hybrid(const GeneratorConfig& cfg, const ClassSpec& cls, Draw& d, LabelRow& row) {
+  DrawnScene out;
+  out.scene.cosmology = cfg.cosmology;
+  const CutoutSpec& cs = *cls.cutout;
+  out.cutout = &cs.library->sets[cs.sets[d.rng.below(cs.sets.size())]];
+  out.transform = cs.dihedral ? int(d.rng.below(8)) : 0;
+  row.set_string("cutout_name", out.cutout->name);
+  row.set_int("cutout_transform", out.transform);
+  if (cls.kind != SampleClass::HYBRID_LENS) return out;
+
+  const HybridCutout& ref = out.cutout->bands.front();
+  const MassSpec& M = *cls.hybrid_mass;
+  const double z_s = d(*cls.source->galaxy.z);
+  const double theta_E = hybrid_theta_E(ref, cfg.cosmology, z_s);
+  const double cx = d(M.center_x), cy = d(M.center_y);
+  const Ellipse e = draw_ellipse(M.ellipticity, d);
+  double g1 = 0.0, g2 = 0.0;
+  if (cls.hybrid_shear) {
+    g1 = d(cls.hybrid_shear->gamma1);
+    g2 = d(cls.hybrid_shear->gamma2);
+  }
+  out.scene.z_source_convention = z_s;
+  LensPlane plane{ref.z_lens, {Sie{theta_E, e.e1, e.e2, cx, cy}}};
+  if (cls.hybrid_shear) plane.profiles.push_back(Shear{g1, g2, cx, cy});
+  out.scene.lens_planes.push_back(plane);
+  label_mass(row, ref.z_lens, theta_E, ref.sigma_v, 2.0, e.e1, e.e2, cx, cy, g1, g2);
+  out.sources.push_back(place_source(*cls.source, "source1", z_s, cx, cy, theta_E, d));
+  out.scene.sources.push_back(out.sources.back().galaxy.light);
+  return out;
+}
 
 void label_galaxy(LabelRow& row, const std::vector<Band>& bands, const DrawnGalaxy& g) {
   row.set("galaxy_z", g.z);
@@ -209,6 +274,7 @@ void label_galaxy(LabelRow& row, const std::vector<Band>& bands, const DrawnGala
 }
 
 DrawnScene draw_scene(const GeneratorConfig& cfg, const ClassSpec& cls, Draw& d, LabelRow& row) {
+  if (cls.cutout) return draw_hybrid(cfg, cls, d, row);
   DrawnScene out;
   Scene& scene = out.scene;
   scene.cosmology = cfg.cosmology;
@@ -253,16 +319,7 @@ DrawnScene draw_scene(const GeneratorConfig& cfg, const ClassSpec& cls, Draw& d,
     if (D.shear) plane.profiles.push_back(Shear{g1 * f, g2 * f, cx, cy});
     scene.lens_planes.push_back(plane);
 
-    row.set("lens_z", z_l);
-    row.set("lens_theta_E", theta_E);
-    row.set("lens_sigma_v", sigma_v);
-    row.set("lens_gamma", gamma);
-    row.set("lens_e1", e.e1);
-    row.set("lens_e2", e.e2);
-    row.set("lens_center_x", cx);
-    row.set("lens_center_y", cy);
-    row.set("lens_gamma1", g1);
-    row.set("lens_gamma2", g2);
+    label_mass(row, z_l, theta_E, sigma_v, gamma, e.e1, e.e2, cx, cy, g1, g2);
     row.set("lens_nfw_Rs", Rs);
     row.set("lens_nfw_alpha_Rs", alpha_Rs);
 
@@ -271,17 +328,7 @@ DrawnScene draw_scene(const GeneratorConfig& cfg, const ClassSpec& cls, Draw& d,
     label_galaxy(row, bands, light);
     main_x = cx, main_y = cy, main_z = z_l;
 
-    auto place_source = [&](const SourceSpec& s, const std::string& prefix, double z) {
-      LensedSource src;
-      src.prefix = prefix;
-      src.beta = d(s.beta);
-      const double a = d.angle();
-      src.galaxy = draw_galaxy(s.galaxy, d, cx + src.beta * theta_E * std::cos(a), cy + src.beta * theta_E * std::sin(a),
-                               z, z);
-      src.lensed_magnitudes = s.galaxy.photometry.lensed;
-      return src;
-    };
-    out.sources.push_back(place_source(*cls.source, "source1", z_s1));
+    out.sources.push_back(place_source(*cls.source, "source1", z_s1, cx, cy, theta_E, d));
     if (compound) {
       const SourceMassSpec& sm = *cls.source_mass;
       const double theta_E2 = d(sm.theta_E_ratio) * theta_E;  // for source 2 = the convention
@@ -299,7 +346,7 @@ DrawnScene draw_scene(const GeneratorConfig& cfg, const ClassSpec& cls, Draw& d,
       row.set("lens2_e2", e2.e2);
       row.set("lens2_center_x", sx);
       row.set("lens2_center_y", sy);
-      out.sources.push_back(place_source(*cls.second_source, "source2", z_s2));
+      out.sources.push_back(place_source(*cls.second_source, "source2", z_s2, cx, cy, theta_E, d));
     }
     for (const auto& s : out.sources) scene.sources.push_back(s.galaxy.light);
   }
@@ -480,6 +527,7 @@ SampleResult make_sample(const GeneratorConfig& config, const SceneObserver& obs
       row.set(p + "_e1", s.galaxy.e1);
       row.set(p + "_e2", s.galaxy.e2);
       row.set_int(p + "_n_knots", s.galaxy.n_knots);
+      row.set_string(p + "_stamp", s.galaxy.stamp);
       row.set_bands(config.bands, p + "_mag", intrinsic);
       row.set_bands(config.bands, p + "_lensed_mag", lensed);
       row.set(p + "_magnification", s.magnification);
@@ -494,8 +542,13 @@ SampleResult make_sample(const GeneratorConfig& config, const SceneObserver& obs
       if (!(std::isfinite(mu) && mu >= crit.min_magnification)) continue;  // fails whatever the images show
     }
     const Rng noise_rng = arng.split(kNoiseTag);
+    auto observe = [&](std::size_t k) {
+      return drawn.cutout ? observe_cutout(*drawn.cutout, k, config.bands[k], drawn.transform, drawn.scene,
+                                           config.observation, noise_rng)
+                          : observer.observe_band(drawn.scene, k, noise_rng);
+    };
     std::vector<BandObservation> bands(config.bands.size());
-    if (lens) bands[cb] = observer.observe_band(drawn.scene, cb, noise_rng);  // the criterion band first
+    if (lens) bands[cb] = observe(cb);  // the criterion band first
 
     bool passed = true;
     if (lens) {
@@ -528,7 +581,7 @@ SampleResult make_sample(const GeneratorConfig& config, const SceneObserver& obs
       row.set_int("criterion_passed", passed ? 1 : 0);
     }
     for (std::size_t k = 0; k < bands.size(); ++k)
-      if (!lens || k != cb) bands[k] = observer.observe_band(drawn.scene, k, noise_rng);
+      if (!lens || k != cb) bands[k] = observe(k);
 
     r.label = lens && passed ? 1 : 0;
     r.attempts = attempt + 1;

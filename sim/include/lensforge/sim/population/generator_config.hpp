@@ -34,6 +34,10 @@
 //   ring_galaxy          galaxy, ring, bulge?, companion?, field?
 //   merger, companion    galaxy, companion, bulge?, field?
 //   edge_on              galaxy (ellipticity as q, phi with q <= 0.4), bulge?, companion?, field?
+//   hybrid_lens          cutout, mass?, shear?, source: a simulated source lensed by an SIE at the
+//                        cutout centre, painted onto a real cutout (population/cutout_library.hpp)
+//   hybrid_nonlens       cutout: a real lens-galaxy cutout as it is (negative)
+//   real_contaminant     cutout: a real cutout of anything else as it is (negative)
 // Components:
 //   deflector:     z, mass, shear?, light
 //   mass:          profile (SIE | EPL), theta_E or sigma_v, gamma (EPL), e1/e2 or q/phi, center_x?, center_y?,
@@ -53,6 +57,10 @@
 //   ring:          R_ring, sigma, e1/e2 or q/phi, photometry
 //   companion:     separation + a galaxy (no center)
 //   field:         count, half_width + a galaxy (no center)
+//   cutout:        catalog (hybrid catalog CSV, render/hybrid.hpp), split? (keep the rows whose split
+//                  column has this value), dihedral? (default true: one of 8 rotations/flips)
+//   mass (hybrid): profile? (SIE), e1/e2 or q/phi, center_x?, center_y?; theta_E is the cutout's SIS
+//                  value for the drawn source redshift (z_lens, sigma_v of its catalog row)
 // Every parameter is a distribution (population/distribution.hpp). Its support must lie in the
 // parameter's range, and redshifts must be ordered for every draw (deflector < source <
 // second_source: disjoint supports, or columns of one catalog whose every row is ordered).

@@ -14,6 +14,10 @@ namespace lensforge {
 
 struct GeneratorConfig;
 
+/// Longest cutout or stamp name a label column holds (characters); longer names are refused when
+/// the catalogs are read.
+inline constexpr std::size_t kMaxNameLength = 64;
+
 // LabelType, LabelColumn (io/dataset_schema.hpp) and LabelValue (io/dataset_sample.hpp) are the
 // data-set file's own types, so the columns go to the writer unchanged.
 
@@ -22,7 +26,7 @@ struct GeneratorConfig;
 /// own deflector of a compound lens (lens2_*); the central galaxy (galaxy_*: the deflector's light
 /// for lenses); the lensed sources (source1_*, source2_*); the criterion measures of all lensed
 /// light together (n_images, lensed_pixels, arc_snr); bulge_*, spiral_*, ring_*, companion_*,
-/// n_field_galaxies. Per-band columns end in _<band name>.
+/// n_field_galaxies; cutout_name, cutout_transform (hybrid classes). Per-band columns end in _<band name>.
 std::vector<LabelColumn> label_columns(const GeneratorConfig& config);
 
 /// Index of the column called `name`; throws std::out_of_range when there is none.

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include "lensforge/sim/light/stamp_library.hpp"
+#include "lensforge/sim/population/cutout_library.hpp"
 #include "lensforge/sim/population/distribution.hpp"
 
 namespace lensforge {
@@ -155,6 +156,9 @@ enum class SampleClass {
   MERGER,              ///< hard negative: a close pair of comparable galaxies
   COMPANION,           ///< hard negative: a galaxy with a small close companion
   EDGE_ON,             ///< hard negative: a thin edge-on disc
+  HYBRID_LENS,         ///< a simulated lensed source painted onto a real cutout of a lens galaxy
+  HYBRID_NONLENS,      ///< a real cutout of a lens galaxy as it is (no arc)
+  REAL_CONTAMINANT,    ///< a real cutout of something else (spiral, star, ...) as it is
 };
 
 /// "lens", "compound_arc", ... (the config's class names and the `subtype` label).
@@ -162,7 +166,16 @@ const char* class_name(SampleClass c);
 /// All classes in enum order.
 const std::vector<SampleClass>& all_classes();
 /// Whether the class is a lens-like positive (label 1 when it passes the lens criterion).
+/// HYBRID_LENS counts as one.
 bool is_lens_class(SampleClass c);
+
+/// Real cutouts of a hybrid class (population/cutout_library.hpp): a cutout drawn uniformly from
+/// `sets`, then (when `dihedral`) one of the 8 rotations/flips uniformly.
+struct CutoutSpec {
+  std::shared_ptr<const CutoutLibrary> library;
+  std::vector<std::size_t> sets;  ///< indices of library->sets in the class (its split), not empty
+  bool dihedral = true;
+};
 
 /// One class of a generator config and its population.
 struct ClassSpec {
@@ -177,6 +190,10 @@ struct ClassSpec {
   std::optional<RingSpec> ring;                 ///< ring_galaxy
   std::optional<CompanionSpec> companion;       ///< merger, companion (optional for other classes)
   std::optional<FieldSpec> field;               ///< nonlens_background (optional for other classes)
+  std::optional<CutoutSpec> cutout;             ///< hybrid classes
+  /// hybrid_lens: SIE mass (ellipticity, centre) and shear; theta_E comes from the cutout.
+  std::optional<MassSpec> hybrid_mass;
+  std::optional<ShearSpec> hybrid_shear;
 };
 
 }  // namespace lensforge

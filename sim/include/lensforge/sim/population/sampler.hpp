@@ -23,6 +23,10 @@
 //              Cost only: an attempt that will be redrawn stops at its first failing test (the
 //              magnification before any band is observed; the criterion band is observed before
 //              the others), which draws nothing another attempt uses, so no bit depends on it.
+//   hybrid     hybrid classes draw a cutout (uniform over the class's rows) and its dihedral
+//              transform first; each band is then observe_cutout (population/cutout_library.hpp)
+//              instead of the observer: the real pixels, plus for hybrid_lens the arc with the
+//              row's PSF and its Poisson noise. No artefacts are added to real pixels.
 //   labels     label_columns(config) (population/label_column.hpp), filled in that order.
 #include <cstddef>
 #include <cstdint>
