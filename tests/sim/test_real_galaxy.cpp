@@ -239,7 +239,7 @@ TEST(Hybrid, CatalogAndEinsteinRadius) {
   const FlatLambdaCDM cosmo;
   // SIS: theta_E = 4 pi (sigma/c)^2 D_ls / D_s.
   const double zs = 1.5, c_kms = 299792.458;
-  const double expect = 4.0 * std::numbers::pi * std::pow(c.sigma_v / c_kms, 2) *
+  const double expect = 4.0 * std::numbers::pi * std::pow(c.sigma_v.value() / c_kms, 2) *
                         cosmo.angular_diameter_distance(c.z_lens, zs) / cosmo.angular_diameter_distance(zs) * 206264.806;
   EXPECT_NEAR(hybrid_theta_E(c, cosmo, zs), expect, 1e-6 * expect);
   EXPECT_THROW(hybrid_theta_E(c, cosmo, 0.01), ConfigError);

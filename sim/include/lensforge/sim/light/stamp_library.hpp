@@ -9,6 +9,11 @@
 // galaxy's redshift or empty when unknown; psf_fwhm: arcsec, FWHM of the PSF the stamp was observed
 // with (0 or empty: unknown). Optional columns magnitude (AB) and size (arcsec, half-light radius)
 // override the values measured on the (cleaned) stamp.
+// HDF5 libraries: a `file` whose name ends in .h5 or .hdf5 is an HDF5 file and `hdu` is then the
+// path of a 2-D float32 or float64 dataset in it (rows, columns; e.g. /stamps/cosmos_147246);
+// pixel_scale "header" reads the dataset's scalar attribute `pixel_scale` (arcsec). Many rows may
+// share one file. Pixels are read as float64, as from FITS, so the same values give bit-identical
+// entries.
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,8 +26,8 @@ namespace lensforge {
 
 struct StampEntry {
   std::string name;                ///< identity, unique in the catalog
-  std::string file;                ///< resolved path of the FITS file
-  std::string hdu;                 ///< HDU index or EXTNAME as written
+  std::string file;                ///< resolved path of the FITS (or HDF5) file
+  std::string hdu;                 ///< HDU index or EXTNAME as written (HDF5: the dataset path)
   int line = 0;                    ///< catalog line (1-based), for messages
   double pixel_scale = 0.0;        ///< arcsec per stamp pixel (as observed)
   double zero_point = 0.0;         ///< AB magnitude of 1 pixel unit
@@ -46,7 +51,8 @@ struct StampLibrary {
 };
 
 /// Reads the catalog and every stamp it lists. Throws ConfigError "CATALOG:LINE: row 'NAME': ..."
-/// naming the row for a missing or unreadable file, a wrong HDU, an unknown pixel scale, a missing
+/// naming the row for a missing or unreadable file, a wrong HDU (HDF5: a missing dataset, one that
+/// is not 2-D or not floating point), an unknown pixel scale, a missing
 /// column or a bad value, or a stamp with no positive flux after cleaning.
 StampLibrary load_stamp_library(const std::string& catalog_path, StampCleaning cleaning = {});
 
