@@ -11,6 +11,7 @@
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/io/fits.hpp"
 #include "lensforge/sim/light/stamp_library.hpp"
+#include "lensforge/sim/light/stamp_pack.hpp"
 #include "lensforge/sim/render/renderer.hpp"
 #include "test_support.hpp"
 
@@ -181,3 +182,44 @@ TEST(StampHdf5, H5pyWrittenFloat32LibraryMatchesTheFitsStamps) {
   ASSERT_EQ(raw.bitpix, -32) << "the shipped stamp is float32, so float32 HDF5 holds the same values";
   expect_same_entries(load_stamp_library(fcat), load_stamp_library(h5cat));
 }
+
+TEST(StampHdf5, PackCopiesAFitsLibraryIntoOneFileWithBitIdenticalEntries) {
+  const std::string dir = temp_dir();
+  StampPackOptions o;
+  o.catalog_path = kCatalogs + "/real_galaxies.csv";
+  o.h5_path = dir + "/lib.h5";
+  const StampPackSummary s = pack_stamp_library(o);
+  EXPECT_EQ(s.rows, 2u);
+  EXPECT_EQ(s.datasets, 1u);  // both rows name the same FITS HDU
+  EXPECT_EQ(s.catalog_out, dir + "/lib.csv");
+  const StampLibrary packed = load_stamp_library(s.catalog_out);
+  expect_same_entries(load_stamp_library(o.catalog_path), packed);
+  EXPECT_EQ(packed.entries[1].hdu, "/stamps/cosmos_147246");
+  EXPECT_EQ(packed.entries[1].file, dir + "/lib.h5");
+  // The second row kept its own stated scale; the first reads the attribute written from the header.
+  EXPECT_EQ(packed.entries[0].pixel_scale, load_stamp_library(o.catalog_path).entries[0].pixel_scale);
+  // Existing outputs are refused without overwrite; an input catalog is never the output.
+  EXPECT_THROW(pack_stamp_library(o), ConfigError);
+  o.overwrite = true;
+  EXPECT_NO_THROW(pack_stamp_library(o));
+  o.catalog_out = o.catalog_path;
+  EXPECT_THROW(pack_stamp_library(o), ConfigError);
+}
+
+#ifdef LENSFORGE_SIM_EXE
+TEST(StampHdf5, PackCommandLine) {
+  const std::string dir = temp_dir();
+  const std::string cmd = std::string(LENSFORGE_SIM_EXE) + " stamps pack " + kCatalogs + "/real_galaxies.csv -o " +
+                          dir + "/lib.h5 --catalog-out " + dir + "/new.csv > " + dir + "/out.txt 2> " + dir +
+                          "/err.txt";
+  ASSERT_EQ(test::shell(cmd), 0);
+  expect_same_entries(load_stamp_library(kCatalogs + "/real_galaxies.csv"), load_stamp_library(dir + "/new.csv"));
+  EXPECT_EQ(test::shell(cmd), 2);  // refused: outputs exist
+  std::ifstream err(dir + "/err.txt");
+  std::string line;
+  std::getline(err, line);
+  EXPECT_NE(line.find("lensforge-sim: error: stamps pack: '" + dir + "/lib.h5' exists; pass --overwrite"),
+            std::string::npos)
+      << line;
+}
+#endif

@@ -1,6 +1,7 @@
 #include "lensforge/sim/light/stamp_library.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -50,13 +51,6 @@ double half_light_radius(const ImageD& img, double pixel_scale) {
   return 0.0;
 }
 
-// The raw pixels of one stamp and the pixel scale its file states, if any.
-struct StampPixels {
-  ImageD data;
-  long long num_nan = 0;
-  std::optional<double> header_scale;  ///< arcsec; FITS PIXSCALE/CD/CDELT or the HDF5 attribute
-};
-
 StampPixels read_fits_stamp(const std::string& file, const std::string& hdu) {
   FitsImage img;
   if (hdu.empty()) {
@@ -67,6 +61,7 @@ StampPixels read_fits_stamp(const std::string& file, const std::string& hdu) {
     img = read_fits_image(file, hdu);
   }
   StampPixels p;
+  p.float32 = img.bitpix == -32;
   p.header_scale = img.pixel_scale_arcsec();
   p.num_nan = img.num_nan;
   p.data = std::move(img.data);
@@ -96,12 +91,14 @@ StampPixels read_hdf5_stamp(const std::string& file, const std::string& dataset)
   H5Type type(c.id(H5Dget_type(ds.get()), fmt::format("cannot read the type of '{}'", path)));
   if (H5Tget_class(type.get()) != H5T_FLOAT)
     c.fail(fmt::format("dataset '{}' is not floating point; stamps are 2-D float32 or float64", path));
+  const bool f32 = H5Tget_size(type.get()) == 4;
   H5Space space(c.id(H5Dget_space(ds.get()), fmt::format("cannot read the shape of '{}'", path)));
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank != 2) c.fail(fmt::format("dataset '{}' has {} dimensions; a stamp is 2-D (rows, columns)", path, rank));
   hsize_t dims[2] = {0, 0};
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
   StampPixels p;
+  p.float32 = f32;
   p.data.resize(Eigen::Index(dims[0]), Eigen::Index(dims[1]));
   if (p.data.size() > 0)
     c.ok(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data.data()),
@@ -111,13 +108,17 @@ StampPixels read_hdf5_stamp(const std::string& file, const std::string& dataset)
   return p;
 }
 
-bool is_hdf5_name(const std::string& file) {
+}  // namespace
+
+bool is_hdf5_stamp_file(const std::string& file) {
   std::string ext = std::filesystem::path(file).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
   return ext == ".h5" || ext == ".hdf5";
 }
 
-}  // namespace
+StampPixels read_stamp_pixels(const std::string& file, const std::string& hdu) {
+  return is_hdf5_stamp_file(file) ? read_hdf5_stamp(file, hdu) : read_fits_stamp(file, hdu);
+}
 
 StampLibrary load_stamp_library(const std::string& catalog_path, StampCleaning cleaning) {
   std::ifstream in(catalog_path);
@@ -175,10 +176,10 @@ StampLibrary load_stamp_library(const std::string& catalog_path, StampCleaning c
     e.file = file.string();
     if (!std::filesystem::is_regular_file(file)) fail(fmt::format("file '{}' not found", e.file));
     e.hdu = get("hdu");
-    const bool hdf5 = is_hdf5_name(e.file);
+    const bool hdf5 = is_hdf5_stamp_file(e.file);
     StampPixels img;
     try {
-      img = hdf5 ? read_hdf5_stamp(e.file, e.hdu) : read_fits_stamp(e.file, e.hdu);
+      img = read_stamp_pixels(e.file, e.hdu);
     } catch (const Error& err) {
       fail(hdf5 ? fmt::format("dataset '{}' of '{}': {}", e.hdu, e.file, err.what())
                 : fmt::format("hdu '{}' of '{}': {}", e.hdu, e.file, err.what()));

@@ -64,6 +64,19 @@ struct StampQuery {
   std::optional<double> redshift_min, redshift_max;
 };
 
+/// The raw pixels of one stamp (before cleaning): HDU `hdu` of a FITS file (empty: the first image
+/// HDU; a 0-based index; else an EXTNAME), or, for a file named .h5/.hdf5, the 2-D float32/float64
+/// dataset at path `hdu`. Throws IoError naming the file and the HDU or dataset.
+struct StampPixels {
+  ImageD data;                         ///< pixel units, row i = FITS row i+1 / dataset row i
+  long long num_nan = 0;               ///< NaN (or FITS BLANK) pixels
+  std::optional<double> header_scale;  ///< arcsec/pixel: FITS PIXSCALE/CD/CDELT, HDF5 attribute pixel_scale
+  bool float32 = false;                ///< stored as 32-bit floats (FITS BITPIX -32, HDF5 4-byte float)
+};
+StampPixels read_stamp_pixels(const std::string& file, const std::string& hdu);
+/// True when `file` ends in .h5 or .hdf5 (ignoring case): read as an HDF5 stamp library.
+bool is_hdf5_stamp_file(const std::string& file);
+
 /// Indices of the entries that pass the query (in catalog order).
 std::vector<std::size_t> select_stamps(const StampLibrary& lib, const StampQuery& q);
 
