@@ -18,7 +18,7 @@ int run_stamps_pack_command(const StampsPackCommandArgs& args, std::ostream& out
     return app::report_error(err, "stamp catalog '" + args.catalog_path + "' not found", kExitBadInput);
   try {
     const StampPackSummary s = pack_stamp_library(o);
-    out << "packed " << s.rows << " rows (" << s.datasets << " stamps) into " << args.output_path << "; catalog "
+    out << "packed " << s.rows << " rows (" << s.datasets << " distinct stamps) into " << args.output_path << "; catalog "
         << s.catalog_out << std::endl;
     return kExitOk;
   } catch (const ConfigError& e) {
