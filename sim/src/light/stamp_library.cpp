@@ -1,6 +1,7 @@
 #include "lensforge/sim/light/stamp_library.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "../config/csv_fields.hpp"
+#include "../io/hdf5_handle.hpp"
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/io/fits.hpp"
 
@@ -49,7 +51,74 @@ double half_light_radius(const ImageD& img, double pixel_scale) {
   return 0.0;
 }
 
+StampPixels read_fits_stamp(const std::string& file, const std::string& hdu) {
+  FitsImage img;
+  if (hdu.empty()) {
+    img = read_fits_image(file, -1);
+  } else if (const auto h = parse_finite(hdu); h && *h == std::floor(*h) && *h >= 0) {
+    img = read_fits_image(file, int(*h));
+  } else {
+    img = read_fits_image(file, hdu);
+  }
+  StampPixels p;
+  p.float32 = img.bitpix == -32;
+  p.header_scale = img.pixel_scale_arcsec();
+  p.num_nan = img.num_nan;
+  p.data = std::move(img.data);
+  return p;
+}
+
+// A 2-D float32/float64 dataset of an HDF5 file; its attribute pixel_scale (arcsec), if present.
+StampPixels read_hdf5_stamp(const std::string& file, const std::string& dataset) {
+  using namespace detail;
+  const H5Context c(file);
+  if (dataset.empty()) c.fail("hdu is empty; for an HDF5 library it is the dataset path, e.g. /stamps/NAME");
+  const std::string path = dataset.front() == '/' ? dataset : "/" + dataset;
+  H5ErrorSilencer quiet;
+  const htri_t is_h5 = H5Fis_hdf5(file.c_str());
+  if (is_h5 < 0) c.fail_h5("cannot read");
+  if (is_h5 == 0) c.fail("not an HDF5 file (the name ends in .h5/.hdf5)");
+  H5File f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!f.valid()) c.fail_open("HDF5 cannot open it", "");
+  if (!has_link(c, f.get(), path)) c.fail(fmt::format("no dataset '{}'", path));
+  {
+    const hid_t obj = c.id(H5Oopen(f.get(), path.c_str(), H5P_DEFAULT), fmt::format("cannot open '{}'", path));
+    const H5I_type_t kind = H5Iget_type(obj);
+    H5Oclose(obj);
+    if (kind != H5I_DATASET) c.fail(fmt::format("'{}' is not a dataset (a group?)", path));
+  }
+  H5Dataset ds(c.id(H5Dopen2(f.get(), path.c_str(), H5P_DEFAULT), fmt::format("cannot open '{}'", path)));
+  H5Type type(c.id(H5Dget_type(ds.get()), fmt::format("cannot read the type of '{}'", path)));
+  if (H5Tget_class(type.get()) != H5T_FLOAT)
+    c.fail(fmt::format("dataset '{}' is not floating point; stamps are 2-D float32 or float64", path));
+  const bool f32 = H5Tget_size(type.get()) == 4;
+  H5Space space(c.id(H5Dget_space(ds.get()), fmt::format("cannot read the shape of '{}'", path)));
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank != 2) c.fail(fmt::format("dataset '{}' has {} dimensions; a stamp is 2-D (rows, columns)", path, rank));
+  hsize_t dims[2] = {0, 0};
+  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+  StampPixels p;
+  p.float32 = f32;
+  p.data.resize(Eigen::Index(dims[0]), Eigen::Index(dims[1]));
+  if (p.data.size() > 0)
+    c.ok(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data.data()),
+         fmt::format("cannot read '{}'", path));
+  p.num_nan = p.data.isNaN().count();
+  if (has_attr(c, ds.get(), "pixel_scale")) p.header_scale = read_attr_f64(c, ds.get(), "pixel_scale", path);
+  return p;
+}
+
 }  // namespace
+
+bool is_hdf5_stamp_file(const std::string& file) {
+  std::string ext = std::filesystem::path(file).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+  return ext == ".h5" || ext == ".hdf5";
+}
+
+StampPixels read_stamp_pixels(const std::string& file, const std::string& hdu) {
+  return is_hdf5_stamp_file(file) ? read_hdf5_stamp(file, hdu) : read_fits_stamp(file, hdu);
+}
 
 StampLibrary load_stamp_library(const std::string& catalog_path, StampCleaning cleaning) {
   std::ifstream in(catalog_path);
@@ -107,25 +176,24 @@ StampLibrary load_stamp_library(const std::string& catalog_path, StampCleaning c
     e.file = file.string();
     if (!std::filesystem::is_regular_file(file)) fail(fmt::format("file '{}' not found", e.file));
     e.hdu = get("hdu");
-    FitsImage img;
+    const bool hdf5 = is_hdf5_stamp_file(e.file);
+    StampPixels img;
     try {
-      if (e.hdu.empty()) {
-        img = read_fits_image(e.file, -1);
-      } else if (const auto h = parse_finite(e.hdu); h && *h == std::floor(*h) && *h >= 0) {
-        img = read_fits_image(e.file, int(*h));
-      } else {
-        img = read_fits_image(e.file, e.hdu);
-      }
+      img = read_stamp_pixels(e.file, e.hdu);
     } catch (const Error& err) {
-      fail(fmt::format("hdu '{}' of '{}': {}", e.hdu, e.file, err.what()));
+      fail(hdf5 ? fmt::format("dataset '{}' of '{}': {}", e.hdu, e.file, err.what())
+                : fmt::format("hdu '{}' of '{}': {}", e.hdu, e.file, err.what()));
     }
     const std::string ps = get("pixel_scale");
     if (ps == "header") {
-      const auto h = img.pixel_scale_arcsec();
-      if (!h) fail(fmt::format("pixel_scale = header, but '{}' has no PIXSCALE, CD or CDELT cards; give the pixel "
-                               "scale in arcsec",
-                               e.file));
-      e.pixel_scale = *h;
+      if (!img.header_scale)
+        fail(hdf5 ? fmt::format("pixel_scale = header, but dataset '{}' of '{}' has no pixel_scale attribute; give "
+                                "the pixel scale in arcsec",
+                                e.hdu, e.file)
+                  : fmt::format("pixel_scale = header, but '{}' has no PIXSCALE, CD or CDELT cards; give the pixel "
+                                "scale in arcsec",
+                                e.file));
+      e.pixel_scale = *img.header_scale;
     } else if (ps.empty()) {
       fail("pixel_scale is unknown (empty); give arcsec per pixel or 'header'");
     } else {

@@ -256,7 +256,7 @@ DrawnScene draw_hybrid(const GeneratorConfig& cfg, const ClassSpec& cls, Draw& d
   LensPlane plane{ref.z_lens, {Sie{theta_E, e.e1, e.e2, cx, cy}}};
   if (cls.hybrid_shear) plane.profiles.push_back(Shear{g1, g2, cx, cy});
   out.scene.lens_planes.push_back(plane);
-  label_mass(row, ref.z_lens, theta_E, ref.sigma_v, 2.0, e.e1, e.e2, cx, cy, g1, g2);
+  label_mass(row, ref.z_lens, theta_E, hybrid_sigma_v(ref, cfg.cosmology), 2.0, e.e1, e.e2, cx, cy, g1, g2);
   out.sources.push_back(place_source(*cls.source, "source1", z_s, cx, cy, theta_E, d));
   out.scene.sources.push_back(out.sources.back().galaxy.light);
   return out;

@@ -9,6 +9,11 @@
 // galaxy's redshift or empty when unknown; psf_fwhm: arcsec, FWHM of the PSF the stamp was observed
 // with (0 or empty: unknown). Optional columns magnitude (AB) and size (arcsec, half-light radius)
 // override the values measured on the (cleaned) stamp.
+// HDF5 libraries: a `file` whose name ends in .h5 or .hdf5 is an HDF5 file and `hdu` is then the
+// path of a 2-D float32 or float64 dataset in it (rows, columns; e.g. /stamps/cosmos_147246);
+// pixel_scale "header" reads the dataset's scalar attribute `pixel_scale` (arcsec). Many rows may
+// share one file. Pixels are read as float64, as from FITS, so the same values give bit-identical
+// entries.
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,8 +26,8 @@ namespace lensforge {
 
 struct StampEntry {
   std::string name;                ///< identity, unique in the catalog
-  std::string file;                ///< resolved path of the FITS file
-  std::string hdu;                 ///< HDU index or EXTNAME as written
+  std::string file;                ///< resolved path of the FITS (or HDF5) file
+  std::string hdu;                 ///< HDU index or EXTNAME as written (HDF5: the dataset path)
   int line = 0;                    ///< catalog line (1-based), for messages
   double pixel_scale = 0.0;        ///< arcsec per stamp pixel (as observed)
   double zero_point = 0.0;         ///< AB magnitude of 1 pixel unit
@@ -46,7 +51,8 @@ struct StampLibrary {
 };
 
 /// Reads the catalog and every stamp it lists. Throws ConfigError "CATALOG:LINE: row 'NAME': ..."
-/// naming the row for a missing or unreadable file, a wrong HDU, an unknown pixel scale, a missing
+/// naming the row for a missing or unreadable file, a wrong HDU (HDF5: a missing dataset, one that
+/// is not 2-D or not floating point), an unknown pixel scale, a missing
 /// column or a bad value, or a stamp with no positive flux after cleaning.
 StampLibrary load_stamp_library(const std::string& catalog_path, StampCleaning cleaning = {});
 
@@ -57,6 +63,19 @@ struct StampQuery {
   std::optional<double> size_min, size_max;            ///< arcsec
   std::optional<double> redshift_min, redshift_max;
 };
+
+/// The raw pixels of one stamp (before cleaning): HDU `hdu` of a FITS file (empty: the first image
+/// HDU; a 0-based index; else an EXTNAME), or, for a file named .h5/.hdf5, the 2-D float32/float64
+/// dataset at path `hdu`. Throws IoError naming the file and the HDU or dataset.
+struct StampPixels {
+  ImageD data;                         ///< pixel units, row i = FITS row i+1 / dataset row i
+  long long num_nan = 0;               ///< NaN (or FITS BLANK) pixels
+  std::optional<double> header_scale;  ///< arcsec/pixel: FITS PIXSCALE/CD/CDELT, HDF5 attribute pixel_scale
+  bool float32 = false;                ///< stored as 32-bit floats (FITS BITPIX -32, HDF5 4-byte float)
+};
+StampPixels read_stamp_pixels(const std::string& file, const std::string& hdu);
+/// True when `file` ends in .h5 or .hdf5 (ignoring case): read as an HDF5 stamp library.
+bool is_hdf5_stamp_file(const std::string& file);
 
 /// Indices of the entries that pass the query (in catalog order).
 std::vector<std::size_t> select_stamps(const StampLibrary& lib, const StampQuery& q);
