@@ -102,3 +102,35 @@ TEST(OnlineSource, ErrorsNameTheConfig) {
   EXPECT_THROW(src->get(-1), ConfigError);
   EXPECT_THROW(make_online_source(config(), 1, 0, SourceOptions{}), ConfigError);
 }
+
+TEST(OnlineSource, HybridClassesEqualTheGeneratedFile) {
+  // Real cutouts (hybrid lenses, cutouts without arcs, contaminants) through the online path.
+  const auto cfg = std::make_shared<const GeneratorConfig>(load_generator_config(
+      std::string(LENSFORGE_SOURCE_DIR) + "/configs/populations/euclid_vis_hybrid.yaml", "",
+      {"classes.lens.fraction=0.2", "classes.nonlens_galaxy.fraction=0", "classes.spiral.fraction=0",
+       "classes.ring_galaxy.fraction=0", "classes.merger.fraction=0", "classes.companion.fraction=0",
+       "classes.edge_on.fraction=0", "classes.hybrid_lens.fraction=0.4", "classes.hybrid_nonlens.fraction=0.2",
+       "classes.real_contaminant.fraction=0.2", "class_block=10"}));
+  constexpr std::int64_t n = 10;
+  test::TempDir dir;
+  GenerateOptions g;
+  g.output = dir / "hybrid.h5";
+  g.num_images = n;
+  g.seed = 5;
+  g.threads = 2;
+  generate_dataset(*cfg, g);
+  const DatasetReader file(g.output);
+  SourceOptions o;
+  o.columns = {"class", "lens_theta_E", "cutout_transform"};
+  o.noise_planes = true;
+  const auto online = make_online_source(cfg, 5, n, o);
+  const auto subtypes = std::get<std::vector<std::string>>(file.read_label("subtype"));
+  int hybrid = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const RawExample r = online->get(i);
+    EXPECT_TRUE(same_bits(r.bands[0], file.read_image("VIS", i))) << i;
+    EXPECT_TRUE(same_bits(r.sigma[0], file.read_image("VIS", i, DatasetPlane::SIGMA))) << i;
+    hybrid += subtypes[std::size_t(i)] != "lens";
+  }
+  EXPECT_EQ(hybrid, 8);
+}
