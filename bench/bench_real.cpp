@@ -1,5 +1,8 @@
 // Real-galaxy and hybrid image rates against an analytic (Sersic) source, 1 thread, in one process.
-// Usage: bench_real [--quick]. Prints medians of 21 runs (5 with --quick) of a batch of images each.
+// Usage: bench_real [--quick]. Prints medians of 21 runs (5 with --quick) of a batch of images each:
+// rendering one lensed source on the first cutout of catalogs/hybrid_cutouts.csv, then whole
+// population samples (make_sample: draw, criterion, observation) of one class at a time of
+// configs/populations/euclid_vis_hybrid.yaml (Euclid VIS, 64x64).
 #include <algorithm>
 #include <cmath>
 #include <chrono>
@@ -10,6 +13,8 @@
 #include <tbb/global_control.h>
 
 #include "lensforge/sim/light/stamp_library.hpp"
+#include "lensforge/sim/population/generator_config.hpp"
+#include "lensforge/sim/population/sampler.hpp"
 #include "lensforge/sim/render/hybrid.hpp"
 #include "lensforge/sim/render/renderer.hpp"
 
@@ -40,7 +45,7 @@ int main(int argc, char** argv) {
   const StampLibrary lib = load_stamp_library(cat + "/real_galaxies.csv");
   const HybridCutout cut = load_hybrid_catalog(cat + "/hybrid_cutouts.csv").at(0);
 
-  // 64x64 image of 0.12825"/px (the hybrid cutout's grid), supersampling 4, Gaussian PSF, SIE.
+  // The cutout's grid (96x96 at 0.1"/px), supersampling 4, its Gaussian PSF, SIE.
   auto system = [&](const LightProfile& src) {
     return hybrid_system(cut, FlatLambdaCDM(), LightComponent{src, 1.5, {}}, 0.1, -0.05, 4);
   };
@@ -74,8 +79,8 @@ int main(int argc, char** argv) {
   const HybridSystem real_sys = system(real(0));
   const double r_arc_gauss = median_rate([&](int) { hybrid_arc(cut, real_sys.scene, 4); }, images, runs);
   const double r_arc_kernel = median_rate([&](int) { hybrid_arc(kcut, real_sys.scene, 4); }, images, runs);
-  std::printf("noiseless 64x64 lensed source, supersampling 4, Gaussian PSF, 1 thread (median of %d x %d images)\n",
-              runs, images);
+  std::printf("noiseless %dx%d lensed source, supersampling 4, Gaussian PSF, 1 thread (median of %d x %d images)\n",
+              int(cut.pixels.cols()), int(cut.pixels.rows()), runs, images);
   std::printf("  analytic Sersic source     %8.1f images/s\n", r_sersic);
   std::printf("  real-galaxy (INTERPOL)     %8.1f images/s  (%.2fx the Sersic rate)\n", r_real, r_real / r_sersic);
   std::printf("  hybrid (real source painted on the cutout, Poisson noise)  %8.1f images/s  (%.2fx)\n", r_hybrid,
@@ -84,5 +89,38 @@ int main(int argc, char** argv) {
               "plan per call) %8.1f images/s (%.2fx)\n",
               r_arc_gauss, int(kcut.psf_kernel->rows()), int(kcut.psf_kernel->rows()), r_arc_kernel,
               r_arc_kernel / r_arc_gauss);
+
+  // Population samples, one class at a time (the others' fractions 0).
+  const std::string pop = std::string(LENSFORGE_SOURCE_DIR) + "/configs/populations/euclid_vis_hybrid.yaml";
+  const char* classes[] = {"lens", "nonlens_galaxy", "spiral", "ring_galaxy", "merger", "companion", "edge_on",
+                           "hybrid_lens", "hybrid_nonlens", "real_contaminant"};
+  auto only = [&](const std::string& cls, std::vector<std::string> extra) {
+    for (const char* c : classes) extra.push_back(std::string("classes.") + c + ".fraction=" + (cls == c ? "1" : "0"));
+    return load_generator_config(pop, "", extra);
+  };
+  const std::string real_source =
+      "classes.lens.source.real_galaxy={catalog: ../../catalogs/real_galaxies.csv, clean_threshold: 1.0, "
+      "pixel_scale: 0.01}";
+  struct Case {
+    const char* what;
+    GeneratorConfig config;
+  };
+  const Case cases[] = {
+      {"lens, analytic (clumpy Sersic) source", only("lens", {})},
+      {"lens, real-galaxy source", only("lens", {real_source})},
+      {"hybrid_lens (real source painted on a real cutout)", only("hybrid_lens", {})},
+      {"nonlens_galaxy (analytic)", only("nonlens_galaxy", {})},
+      {"hybrid_nonlens (the cutout as it is)", only("hybrid_nonlens", {})},
+  };
+  std::printf("population samples (make_sample), Euclid VIS 64x64, supersampling 3, 1 thread, median of %d x %d\n",
+              runs, images);
+  double first = 0.0;
+  for (const Case& c : cases) {
+    const SceneObserver obs = make_observer(c.config);
+    std::uint64_t index = 0;
+    const double r = median_rate([&](int) { make_sample(c.config, obs, 1, index++); }, images, runs);
+    if (first == 0.0) first = r;
+    std::printf("  %-52s %8.1f images/s  (%.2fx the analytic lens)\n", c.what, r, r / first);
+  }
   return 0;
 }
