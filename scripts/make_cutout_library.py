@@ -156,12 +156,12 @@ class Native:
         self.data = self.data - self.sky
 
     def peak(self, x0, y0, r=6):
-        """Flux-weighted centroid (native pixels) of the positive pixels within r of (x0, y0), iterated."""
+        """Flux-weighted centroid (native pixels) of the pixels above 2 sigma within r of (x0, y0), iterated."""
         x, y = float(x0), float(y0)
         for _ in range(5):
             xi, yi = int(round(x)), int(round(y))
             sub = self.data[yi - r:yi + r + 1, xi - r:xi + r + 1]
-            w = np.clip(sub, 0, None)
+            w = np.clip(sub - 2 * self.noise, 0, None)
             yy, xx = np.mgrid[yi - r:yi + r + 1, xi - r:xi + r + 1]
             x, y = float((w * xx).sum() / w.sum()), float((w * yy).sum() / w.sum())
         return x, y
@@ -330,7 +330,7 @@ def main():
                     f"NGC 2274 moved from z=0.0256 to z={z} (angular size / {s:.2f}), mag from sigma_v 260 by FJ",
                     rot, flip)
     # --- COSMOS 147246 (redshift unknown: nominal 0.5 as observed; z 0.8 shrinks it by D_A ratio) -----
-    ccx, ccy = cosmos.peak(292, 247)
+    ccx, ccy = cosmos.peak(272, 271, 40)
     for z, rot, flip, mag in ((0.5, 0, False, 21.0), (0.5, 1, True, 21.0), (0.8, 2, False, 21.0)):
         s = d_a(z) / d_a(0.5)
         add(lenses, f"cosmos147246_z{int(z * 10):02d}_r{90 * rot}{'f' if flip else ''}", cosmos, ccx, ccy,
@@ -339,7 +339,7 @@ def main():
             allow_fainter=True, native_max=0.7)
     # --- Lens Finding Challenge non-lens galaxy (0.1"/px; its simulated noise is above VIS depth at
     # 18-21 mag, so its magnitude is set by NATIVE_MAX = 0.9: ~22.6, the faintest rows) --------------
-    gcx, gcy = nolens.peak(40, 62, 5)
+    gcx, gcy = nolens.peak(49, 51, 8)
     for rot, flip in ((0, False), (1, False), (2, True), (3, False)):
         add(lenses, f"challenge100004_r{90 * rot}{'f' if flip else ''}", nolens, gcx, gcy, 1.0, 0.16, 21.0,
             "test", 0.8, None, "Lens Finding Challenge 1 space non-lens 100004, main galaxy; z nominal 0.8; "
@@ -369,7 +369,8 @@ def main():
     # NGC 2274 field stars (HST PSF with spikes, resampled to 0.1"/px and convolved to the VIS PSF):
     # isolated-star contaminants; stars in the cutout other than the centred one are real too.
     f_hst = PIXSCALE / ngc.scale
-    for i, ((x, y), mag, split) in enumerate((((362.7, 311.2), 19.0, "train"), ((219.6, 570.3), 18.5, "train"),
+    # (the star 8" from NGC 2274's nucleus is left out: its cutout is dominated by the halo)
+    for i, ((x, y), mag, split) in enumerate((((219.6, 570.3), 18.5, "train"),
                                               ((96.8, 213.9), 20.0, "train"), ((528.5, 437.3), 20.5, "test"),
                                               ((27.1, 321.8), 21.0, "test"))):
         px, py = ngc.peak(x, y, 4)
@@ -388,29 +389,28 @@ def main():
     # M67 (DSS plate, 1.7"/px): one native pixel taken as 0.05" (angular rescale 34; star FWHM ~3 px
     # -> 0.15"), block 2x2 to 0.1"/px. The plate's noise limits these to faint magnitudes (set by
     # native_max 0.9): stars and pairs near the VIS detection limit.
+    # The field is crowded: "isolated" means no other star within 25 native px (1.25" here) of a
+    # single, within 35 px of a pair's midpoint (pair separations 10-30 native px = 0.5-1.5").
     stars = find_stars(m67, 0, 1e9, 0, 120)
-    bright = sorted([st for st in stars if 2000 < st[2] < 8000], key=lambda st: (st[1], st[0]))
-    pairs = []
+    bright = sorted([st for st in stars if 1600 < st[2] < 8500], key=lambda st: (st[1], st[0]))
+
+    def crowd(x, y, r):
+        return sum(1 for o in stars if np.hypot(o[0] - x, o[1] - y) < r)
+
+    half = m67.data.shape[1] / 2
+    picks = [("m67_star", st[0], st[1]) for st in bright if crowd(st[0], st[1], 25) == 1]
     for a in range(len(bright)):
         for b in range(a + 1, len(bright)):
-            (xa, ya, pa, _), (xb, yb, pb, _) = bright[a], bright[b]
-            sep = np.hypot(xa - xb, ya - yb)
-            if 14 <= sep <= 40:
-                mx, my = (xa + xb) / 2, (ya + yb) / 2
-                crowd = sum(1 for st in stars if np.hypot(st[0] - mx, st[1] - my) < 60 and st[2] > 0.3 * min(pa, pb))
-                if crowd == 2:
-                    pairs.append((mx, my, sep))
-    singles = [st for st in bright if sum(1 for o in stars if np.hypot(o[0] - st[0], o[1] - st[1]) < 60
-                                             and o[2] > 0.3 * st[2]) == 1]
-    picks = [("m67_star", st[0], st[1], st[0] < m67.data.shape[1] / 2) for st in singles]
-    picks += [("m67_pair", p[0], p[1], p[0] < m67.data.shape[1] / 2) for p in pairs]
+            (xa, ya, _, _), (xb, yb, _, _) = bright[a], bright[b]
+            if 10 <= np.hypot(xa - xb, ya - yb) <= 30 and crowd((xa + xb) / 2, (ya + yb) / 2, 35) == 2:
+                picks.append(("m67_pair", (xa + xb) / 2, (ya + yb) / 2))
     for kind in ("m67_star", "m67_pair"):
-        for want_left, split, count in ((True, "train", 2), (False, "test", 2)):
-            chosen = [p for p in picks if p[0] == kind and p[3] == want_left][:count]
-            for j, (_, x, y, _) in enumerate(chosen):
-                add(conts, f"{kind}{'_l' if want_left else '_r'}{j + 1}", m67, x, y, 2.0, 0.15, 20.0, split, 0.1,
-                    200.0, f"M67 DSS plate region, native px taken as 0.05 arcsec, 2x2 blocks", allow_fainter=True,
-                    native_max=0.9)
+        for left, split in ((True, "train"), (False, "test")):
+            chosen = [p for p in picks if p[0] == kind and (p[1] < half) == left][:2]
+            for j, (_, x, y) in enumerate(chosen):
+                add(conts, f"{kind}_{'l' if left else 'r'}{j + 1}", m67, x, y, 2.0, 0.15, 20.0, split, 0.1, 200.0,
+                    "M67 DSS plate region centred on a star (pair), native px taken as 0.05 arcsec, 2x2 blocks",
+                    allow_fainter=True, native_max=0.9)
     write_catalog(os.path.join(out_dir, "hybrid_cutouts.csv"), lenses, LENS_HEADER)
     write_catalog(os.path.join(out_dir, "contaminant_cutouts.csv"), conts, CONT_HEADER)
     for kind, rows in (("lens", lenses), ("contaminant", conts)):
@@ -457,10 +457,11 @@ CONT_HEADER = COMMON_HEADER + """\
 #    train: 6, 10, 3, 4 native px per pixel, arm a; test: 8, 12, 2 native px per pixel, arm b.
 #  ngc2274_star*: foreground stars of the NGC 2274 HST field (real HST PSF, resampled to 0.1"/px and
 #    convolved to 0.16"; a plane fitted to the border subtracted); ngc2274_fieldgal: a faint elongated
-#    background galaxy of that field. train: star1-3, fieldgal; test: star4-5.
+#    background galaxy of that field. train: star1-2, fieldgal; test: star3-4.
 #  challenge100004_companion: the compact object of challenge non-lens 100004. test.
 #  m67_*: M67 DSS plate, one native 1.7" pixel taken as 0.05" then 2x2 blocks (stars ~0.15" FWHM);
-#    the plate noise limits them to faint magnitudes. train: left half of the plate, test: right.
+#    centred on a star or a pair (0.5-1.5" apart) in a crowded field; the cutout magnitude is the
+#    whole field's (the plate noise caps it). train: left half of the plate, test: right.
 """
 
 
