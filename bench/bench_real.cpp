@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   const StampLibrary lib = load_stamp_library(cat + "/real_galaxies.csv");
   const HybridCutout cut = load_hybrid_catalog(cat + "/hybrid_cutouts.csv").at(0);
 
-  // 64x64 image of 0.12825"/px (the hybrid cutout's grid), supersampling 4, Gaussian PSF, SIE.
+  // 96x96 image of 0.1"/px (the first hybrid cutout's grid), supersampling 4, Gaussian PSF, SIE.
   auto system = [&](const LightProfile& src) {
     return hybrid_system(cut, FlatLambdaCDM(), LightComponent{src, 1.5, {}}, 0.1, -0.05, 4);
   };

@@ -392,7 +392,7 @@ def main():
     # The field is crowded: "isolated" means no other star within 25 native px (1.25" here) of a
     # single, within 35 px of a pair's midpoint (pair separations 10-30 native px = 0.5-1.5").
     stars = find_stars(m67, 0, 1e9, 0, 120)
-    bright = sorted([st for st in stars if 1600 < st[2] < 8500], key=lambda st: (st[1], st[0]))
+    bright = sorted([st for st in stars if 4000 < st[2] < 8500], key=lambda st: (st[1], st[0]))
 
     def crowd(x, y, r):
         return sum(1 for o in stars if np.hypot(o[0] - x, o[1] - y) < r)
@@ -409,8 +409,8 @@ def main():
             chosen = [p for p in picks if p[0] == kind and (p[1] < half) == left][:2]
             for j, (_, x, y) in enumerate(chosen):
                 add(conts, f"{kind}_{'l' if left else 'r'}{j + 1}", m67, x, y, 2.0, 0.15, 20.0, split, 0.1, 200.0,
-                    "M67 DSS plate region centred on a star (pair), native px taken as 0.05 arcsec, 2x2 blocks",
-                    allow_fainter=True, native_max=0.9)
+                    "M67 DSS plate region centred on a star (pair), native px taken as 0.05 arcsec, 2x2 blocks, border plane subtracted",
+                    allow_fainter=True, native_max=0.9, local_sky=True)
     write_catalog(os.path.join(out_dir, "hybrid_cutouts.csv"), lenses, LENS_HEADER)
     write_catalog(os.path.join(out_dir, "contaminant_cutouts.csv"), conts, CONT_HEADER)
     for kind, rows in (("lens", lenses), ("contaminant", conts)):

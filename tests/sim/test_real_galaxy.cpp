@@ -225,8 +225,13 @@ TEST(RealGalaxy, CatalogErrorsNameTheRow) {
 }
 
 namespace {
+// The NGC 2274 demonstration cutout (64x64, 0.12825"/px, sky not subtracted) in a catalog of its own:
+// catalogs/hybrid_cutouts.csv holds the VIS-like library (test_cutout_library.cpp).
 const HybridCutout& cutout() {
-  static const std::vector<HybridCutout> cs = load_hybrid_catalog(kCatalogs + "/hybrid_cutouts.csv");
+  static const std::vector<HybridCutout> cs = load_hybrid_catalog(write_text(
+      temp_dir() + "/ngc2274.csv",
+      "name,band,file,hdu,pixel_scale,zero_point,psf_fwhm,z_lens,sigma_v,exposure_time\n"
+      "ngc2274,F814W," + kCatalogs + "/real/ngc2274_hst.fits,SCI,header,25.94,0.1,0.0256,260,2000\n"));
   return cs.at(0);
 }
 }  // namespace
