@@ -338,7 +338,7 @@ def main():
             f"COSMOS 147246 (HST F814W; clumpy, not early-type); z nominal ({z}); sigma_v from FJ", rot, flip,
             allow_fainter=True, native_max=0.7)
     # --- Lens Finding Challenge non-lens galaxy (0.1"/px; its simulated noise is above VIS depth at
-    # 18-21 mag, so its magnitude is set by NATIVE_MAX = 0.9: ~22.6, the faintest rows) --------------
+    # 18-21 mag, so its magnitude is set by NATIVE_MAX = 0.9: 21.9, the faintest rows) --------------
     gcx, gcy = nolens.peak(49, 51, 8)
     for rot, flip in ((0, False), (1, False), (2, True), (3, False)):
         add(lenses, f"challenge100004_r{90 * rot}{'f' if flip else ''}", nolens, gcx, gcy, 1.0, 0.16, 21.0,
@@ -444,7 +444,7 @@ LENS_HEADER = COMMON_HEADER + """\
 #    nominal (0.5 as observed, 0.8 shrunk by the D_A ratio), 21.0-21.1 mag (its own correlated noise
 #    limits it), sigma_v from Faber-Jackson at that z. train.
 #  challenge100004_*: the main galaxy of the Lens Finding Challenge 1 space non-lens 100004 (already
-#    0.1"/px), z nominal 0.8; its simulated noise limits it to 22.2 mag (fainter than the 18-21 of
+#    0.1"/px), z nominal 0.8; its simulated noise limits it to 21.9 mag (fainter than the 18-21 of
 #    the others: its native noise is 0.9 sigma_sky, topped up), sigma_v from Faber-Jackson. test.
 # The challenge lens 100002 has an arc and is not used.
 """
