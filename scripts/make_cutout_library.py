@@ -225,9 +225,9 @@ def write_fits(path, pixels, cards, history):
     h["PIXSCALE"] = (PIXSCALE, "arcsec/pixel")
     h["BUNIT"] = ("electron/s", "e-/s for zero point MAGZP")
     h["MAGZP"] = (ZP, "AB magnitude of 1 e-/s (Euclid VIS)")
-    h["PSFFWHM"] = (FWHM, "arcsec, Gaussian PSF after this script's convolution")
-    h["EXPTIME"] = (T, "s, 4 x 566 s: the noise added is for this depth")
-    h["SKYSIG"] = (float("%.5g" % SIGMA_SKY), "e-/s/px, VIS sky + read noise sigma of the cutout")
+    h["PSFFWHM"] = (FWHM, "arcsec FWHM, Gaussian PSF of the cutout")
+    h["EXPTIME"] = (T, "s, 4 x 566 s, depth of the noise")
+    h["SKYSIG"] = (float("%.5g" % SIGMA_SKY), "e-/s/px, VIS sky + read noise sigma")
     for k, v in cards.items():
         h[k] = v
     for line in history:
@@ -305,7 +305,7 @@ def main():
                  "MAGVIS": (round(mag_out, 3), "AB, sum of the cutout before noise"),
                  "PSFADD": (round(add_fwhm, 4), "arcsec FWHM of the Gaussian convolved"),
                  "NATSIG": (float("%.4g" % sig_nat), "e-/s/px, native noise after processing"),
-                 "ADDSIG": (float("%.4g" % sky_add), "e-/s/px, Gaussian sky noise added (+ object shot)"),
+                 "ADDSIG": (float("%.4g" % sky_add), "e-/s/px, sky noise added (+ shot)"),
                  "ZLENS": (round(z, 3), "nominal lens redshift"), "SIGMAV": (round(float(sigma_v), 1), "km/s")}
         path = os.path.join("hybrid", name + ".fits")
         write_fits(os.path.join(out_dir, path), pix, cards, [note])
