@@ -49,7 +49,7 @@
 // catalog: a hybrid catalog (catalogs/README.md), relative to the scene file; name: its row; band:
 // the row's band (optional when the name has one row). The cutout gives the grid (its pixels and
 // pixel scale, centred; `grid:` may only restate num_pix/nx/ny/pixel_scale, and set
-// supersampling), the PSF (the row's; no `psf:` key), the zero point for `magnitude` (the row's;
+// supersampling, default 4), the PSF (the row's; no `psf:` key), the zero point for `magnitude` (the row's;
 // magnitude_zero_point, if given, must agree) and the unit (electron/s; no other flux_unit).
 // lens_light must be empty: the real pixels carry the lens light. Lens planes and sources are
 // read as usual (theta_E as given).
