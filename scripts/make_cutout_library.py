@@ -3,7 +3,7 @@
 catalogs/contaminant_cutouts.csv) from the real images in ../shared/data/fits_zoo/.
 
 Usage (numpy + astropy only; fixed seed, so a rerun writes the same pixels):
-    /usr/bin/python3 scripts/make_cutout_library.py [--zoo ../shared/data/fits_zoo] [--check]
+    /usr/bin/python3 scripts/make_cutout_library.py [--zoo ../shared/data/fits_zoo] [--out catalogs]
 
 Every cutout is Euclid VIS-like (configs/surveys/euclid.yaml): 96x96 pixels at 0.1"/px, e-/s for the
 zero point 25.9, PSF a Gaussian of FWHM 0.16", noise of the 4 x 566 s stack. Steps per cutout:
@@ -13,7 +13,9 @@ zero point 25.9, PSF a Gaussian of FWHM 0.16", noise of the 4 x 566 s stack. Ste
      it covers, by covered area) onto a 96x96 grid of `f` native pixels per output pixel, centred on
      the object; pixels beyond the native image are 0 (sky). Lens galaxies: f follows from moving
      the galaxy from its own angular-diameter distance to z_lens (flat LCDM, H0 = 70, Om0 = 0.3).
-     Then an optional rotation by k x 90 deg and/or a flip (exact pixel permutations).
+     Then an optional rotation by k x 90 deg and/or a flip (exact pixel permutations). Objects on
+     another galaxy's halo or a plate's uneven sky: a plane fitted to the cutout border is
+     subtracted; regions cut out of a larger galaxy: faded to 0 by a cosine taper (M51).
   3. PSF: convolved with a Gaussian of FWHM sqrt(0.16^2 - fwhm_native^2) (fwhm_native: the native
      PSF after the rescale, in arcsec), so the result has the VIS PSF.
   4. flux: scaled so the cutout's sum is the target AB magnitude at zero point 25.9.
@@ -22,15 +24,14 @@ zero point 25.9, PSF a Gaussian of FWHM 0.16", noise of the 4 x 566 s stack. Ste
          max(sigma_sky^2 - sigma_native^2, 0) + max(pixel, 0) / t
      is added (sigma_sky: VIS sky + read noise per pixel, below; the second term the Poisson noise of
      the object's own electrons, t = 2264 s). A cutout whose native noise would exceed
-     NATIVE_MAX * sigma_sky is rejected (lens galaxies) or scaled fainter until it does not
-     (contaminants, flagged in the catalog comment).
+     NATIVE_MAX * sigma_sky (per row: 0.5 by default, 0.7-0.9 for the noisier images) is rejected
+     or, where the row allows it, scaled fainter until it does not (the catalog comments say which).
 VIS sky noise per pixel (the figure tests/sim/test_cutout_library.cpp checks):
   sky per pixel B = 10^(-0.4 (22.3 - 25.9)) * 0.1^2 = 0.2754 e-/s; t = 4 x 566 s = 2264 s;
   sigma_sky = sqrt(B t + 4 * 4.2^2) / t = sqrt(623.5 + 70.6) / 2264 = 0.01164 e-/s per pixel.
 """
 import argparse
 import os
-import sys
 
 import numpy as np
 from astropy.io import fits
@@ -193,7 +194,7 @@ def process(native, cx, cy, f, fwhm_native_out, rot90=0, flip=False, taper=None,
     return out[0], out[1], orient(cover, rot90, flip), add_fwhm
 
 
-def finish(img, noise_img, cover, mag, rng, allow_fainter):
+def finish(img, noise_img, cover, mag, rng, allow_fainter, native_max=NATIVE_MAX):
     """Steps 4-5. Returns (pixels e-/s, mag, native sigma after scaling, added sky sigma)."""
     total = img.sum()
     if not total > 0:
@@ -206,12 +207,12 @@ def finish(img, noise_img, cover, mag, rng, allow_fainter):
     if (bc > 0.99).sum() > 200:
         sig_native = max(sig_native, mad_sigma(b[bc > 0.99]))
     sig_native *= k
-    if sig_native > NATIVE_MAX * SIGMA_SKY:
+    if sig_native > native_max * SIGMA_SKY:
         if not allow_fainter:
             return None
-        k *= NATIVE_MAX * SIGMA_SKY / sig_native
+        k *= native_max * SIGMA_SKY / sig_native
         mag = ZP - 2.5 * np.log10(k * total)
-        sig_native = NATIVE_MAX * SIGMA_SKY
+        sig_native = native_max * SIGMA_SKY
     out = img * k
     sky_add = np.sqrt(SIGMA_SKY ** 2 - sig_native ** 2)
     # beyond the native image (cover 0) there is no native noise: add all of the sky noise there
@@ -287,13 +288,8 @@ def main():
 
     def add(rows, name, native, cx, cy, f, fwhm_out, mag, split, z, sigma_v, note, rot90=0, flip=False,
             taper=None, allow_fainter=False, native_max=NATIVE_MAX, local_sky=False):
-        global NATIVE_MAX
         img, noise_img, cover, add_fwhm = process(native, cx, cy, f, fwhm_out, rot90, flip, taper, local_sky)
-        saved, NATIVE_MAX = NATIVE_MAX, native_max
-        try:
-            res = finish(img, noise_img, cover, mag, rng, allow_fainter)
-        finally:
-            NATIVE_MAX = saved
+        res = finish(img, noise_img, cover, mag, rng, allow_fainter, native_max)
         if res is None:
             raise SystemExit(f"{name}: native noise above {native_max} x VIS sky noise at mag {mag}")
         pix, mag_out, sig_nat, sky_add = res
