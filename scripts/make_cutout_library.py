@@ -3,7 +3,7 @@
 catalogs/contaminant_cutouts.csv) from the real images in ../shared/data/fits_zoo/.
 
 Usage (numpy + astropy only; fixed seed, so a rerun writes the same pixels):
-    /usr/bin/python3 scripts/make_cutout_library.py [--zoo ../shared/data/fits_zoo] [--check]
+    /usr/bin/python3 scripts/make_cutout_library.py [--zoo ../shared/data/fits_zoo] [--out catalogs]
 
 Every cutout is Euclid VIS-like (configs/surveys/euclid.yaml): 96x96 pixels at 0.1"/px, e-/s for the
 zero point 25.9, PSF a Gaussian of FWHM 0.16", noise of the 4 x 566 s stack. Steps per cutout:
@@ -13,7 +13,9 @@ zero point 25.9, PSF a Gaussian of FWHM 0.16", noise of the 4 x 566 s stack. Ste
      it covers, by covered area) onto a 96x96 grid of `f` native pixels per output pixel, centred on
      the object; pixels beyond the native image are 0 (sky). Lens galaxies: f follows from moving
      the galaxy from its own angular-diameter distance to z_lens (flat LCDM, H0 = 70, Om0 = 0.3).
-     Then an optional rotation by k x 90 deg and/or a flip (exact pixel permutations).
+     Then an optional rotation by k x 90 deg and/or a flip (exact pixel permutations). Objects on
+     another galaxy's halo or a plate's uneven sky: a plane fitted to the cutout border is
+     subtracted; regions cut out of a larger galaxy: faded to 0 by a cosine taper (M51).
   3. PSF: convolved with a Gaussian of FWHM sqrt(0.16^2 - fwhm_native^2) (fwhm_native: the native
      PSF after the rescale, in arcsec), so the result has the VIS PSF.
   4. flux: scaled so the cutout's sum is the target AB magnitude at zero point 25.9.
@@ -22,15 +24,14 @@ zero point 25.9, PSF a Gaussian of FWHM 0.16", noise of the 4 x 566 s stack. Ste
          max(sigma_sky^2 - sigma_native^2, 0) + max(pixel, 0) / t
      is added (sigma_sky: VIS sky + read noise per pixel, below; the second term the Poisson noise of
      the object's own electrons, t = 2264 s). A cutout whose native noise would exceed
-     NATIVE_MAX * sigma_sky is rejected (lens galaxies) or scaled fainter until it does not
-     (contaminants, flagged in the catalog comment).
+     NATIVE_MAX * sigma_sky (per row: 0.5 by default, 0.7-0.9 for the noisier images) is rejected
+     or, where the row allows it, scaled fainter until it does not (the catalog comments say which).
 VIS sky noise per pixel (the figure tests/sim/test_cutout_library.cpp checks):
   sky per pixel B = 10^(-0.4 (22.3 - 25.9)) * 0.1^2 = 0.2754 e-/s; t = 4 x 566 s = 2264 s;
   sigma_sky = sqrt(B t + 4 * 4.2^2) / t = sqrt(623.5 + 70.6) / 2264 = 0.01164 e-/s per pixel.
 """
 import argparse
 import os
-import sys
 
 import numpy as np
 from astropy.io import fits
@@ -156,12 +157,12 @@ class Native:
         self.data = self.data - self.sky
 
     def peak(self, x0, y0, r=6):
-        """Flux-weighted centroid (native pixels) of the positive pixels within r of (x0, y0), iterated."""
+        """Flux-weighted centroid (native pixels) of the pixels above 2 sigma within r of (x0, y0), iterated."""
         x, y = float(x0), float(y0)
         for _ in range(5):
             xi, yi = int(round(x)), int(round(y))
             sub = self.data[yi - r:yi + r + 1, xi - r:xi + r + 1]
-            w = np.clip(sub, 0, None)
+            w = np.clip(sub - 2 * self.noise, 0, None)
             yy, xx = np.mgrid[yi - r:yi + r + 1, xi - r:xi + r + 1]
             x, y = float((w * xx).sum() / w.sum()), float((w * yy).sum() / w.sum())
         return x, y
@@ -193,7 +194,7 @@ def process(native, cx, cy, f, fwhm_native_out, rot90=0, flip=False, taper=None,
     return out[0], out[1], orient(cover, rot90, flip), add_fwhm
 
 
-def finish(img, noise_img, cover, mag, rng, allow_fainter):
+def finish(img, noise_img, cover, mag, rng, allow_fainter, native_max=NATIVE_MAX):
     """Steps 4-5. Returns (pixels e-/s, mag, native sigma after scaling, added sky sigma)."""
     total = img.sum()
     if not total > 0:
@@ -206,12 +207,12 @@ def finish(img, noise_img, cover, mag, rng, allow_fainter):
     if (bc > 0.99).sum() > 200:
         sig_native = max(sig_native, mad_sigma(b[bc > 0.99]))
     sig_native *= k
-    if sig_native > NATIVE_MAX * SIGMA_SKY:
+    if sig_native > native_max * SIGMA_SKY:
         if not allow_fainter:
             return None
-        k *= NATIVE_MAX * SIGMA_SKY / sig_native
+        k *= native_max * SIGMA_SKY / sig_native
         mag = ZP - 2.5 * np.log10(k * total)
-        sig_native = NATIVE_MAX * SIGMA_SKY
+        sig_native = native_max * SIGMA_SKY
     out = img * k
     sky_add = np.sqrt(SIGMA_SKY ** 2 - sig_native ** 2)
     # beyond the native image (cover 0) there is no native noise: add all of the sky noise there
@@ -225,9 +226,9 @@ def write_fits(path, pixels, cards, history):
     h["PIXSCALE"] = (PIXSCALE, "arcsec/pixel")
     h["BUNIT"] = ("electron/s", "e-/s for zero point MAGZP")
     h["MAGZP"] = (ZP, "AB magnitude of 1 e-/s (Euclid VIS)")
-    h["PSFFWHM"] = (FWHM, "arcsec, Gaussian PSF after this script's convolution")
-    h["EXPTIME"] = (T, "s, 4 x 566 s: the noise added is for this depth")
-    h["SKYSIG"] = (float("%.5g" % SIGMA_SKY), "e-/s/px, VIS sky + read noise sigma of the cutout")
+    h["PSFFWHM"] = (FWHM, "arcsec FWHM, Gaussian PSF of the cutout")
+    h["EXPTIME"] = (T, "s, 4 x 566 s, depth of the noise")
+    h["SKYSIG"] = (float("%.5g" % SIGMA_SKY), "e-/s/px, VIS sky + read noise sigma")
     for k, v in cards.items():
         h[k] = v
     for line in history:
@@ -287,13 +288,8 @@ def main():
 
     def add(rows, name, native, cx, cy, f, fwhm_out, mag, split, z, sigma_v, note, rot90=0, flip=False,
             taper=None, allow_fainter=False, native_max=NATIVE_MAX, local_sky=False):
-        global NATIVE_MAX
         img, noise_img, cover, add_fwhm = process(native, cx, cy, f, fwhm_out, rot90, flip, taper, local_sky)
-        saved, NATIVE_MAX = NATIVE_MAX, native_max
-        try:
-            res = finish(img, noise_img, cover, mag, rng, allow_fainter)
-        finally:
-            NATIVE_MAX = saved
+        res = finish(img, noise_img, cover, mag, rng, allow_fainter, native_max)
         if res is None:
             raise SystemExit(f"{name}: native noise above {native_max} x VIS sky noise at mag {mag}")
         pix, mag_out, sig_nat, sky_add = res
@@ -305,7 +301,7 @@ def main():
                  "MAGVIS": (round(mag_out, 3), "AB, sum of the cutout before noise"),
                  "PSFADD": (round(add_fwhm, 4), "arcsec FWHM of the Gaussian convolved"),
                  "NATSIG": (float("%.4g" % sig_nat), "e-/s/px, native noise after processing"),
-                 "ADDSIG": (float("%.4g" % sky_add), "e-/s/px, Gaussian sky noise added (+ object shot)"),
+                 "ADDSIG": (float("%.4g" % sky_add), "e-/s/px, sky noise added (+ shot)"),
                  "ZLENS": (round(z, 3), "nominal lens redshift"), "SIGMAV": (round(float(sigma_v), 1), "km/s")}
         path = os.path.join("hybrid", name + ".fits")
         write_fits(os.path.join(out_dir, path), pix, cards, [note])
@@ -330,7 +326,7 @@ def main():
                     f"NGC 2274 moved from z=0.0256 to z={z} (angular size / {s:.2f}), mag from sigma_v 260 by FJ",
                     rot, flip)
     # --- COSMOS 147246 (redshift unknown: nominal 0.5 as observed; z 0.8 shrinks it by D_A ratio) -----
-    ccx, ccy = cosmos.peak(292, 247)
+    ccx, ccy = cosmos.peak(272, 271, 40)
     for z, rot, flip, mag in ((0.5, 0, False, 21.0), (0.5, 1, True, 21.0), (0.8, 2, False, 21.0)):
         s = d_a(z) / d_a(0.5)
         add(lenses, f"cosmos147246_z{int(z * 10):02d}_r{90 * rot}{'f' if flip else ''}", cosmos, ccx, ccy,
@@ -338,8 +334,8 @@ def main():
             f"COSMOS 147246 (HST F814W; clumpy, not early-type); z nominal ({z}); sigma_v from FJ", rot, flip,
             allow_fainter=True, native_max=0.7)
     # --- Lens Finding Challenge non-lens galaxy (0.1"/px; its simulated noise is above VIS depth at
-    # 18-21 mag, so its magnitude is set by NATIVE_MAX = 0.9: ~22.6, the faintest rows) --------------
-    gcx, gcy = nolens.peak(40, 62, 5)
+    # 18-21 mag, so its magnitude is set by NATIVE_MAX = 0.9: 21.9, the faintest rows) --------------
+    gcx, gcy = nolens.peak(49, 51, 8)
     for rot, flip in ((0, False), (1, False), (2, True), (3, False)):
         add(lenses, f"challenge100004_r{90 * rot}{'f' if flip else ''}", nolens, gcx, gcy, 1.0, 0.16, 21.0,
             "test", 0.8, None, "Lens Finding Challenge 1 space non-lens 100004, main galaxy; z nominal 0.8; "
@@ -369,7 +365,8 @@ def main():
     # NGC 2274 field stars (HST PSF with spikes, resampled to 0.1"/px and convolved to the VIS PSF):
     # isolated-star contaminants; stars in the cutout other than the centred one are real too.
     f_hst = PIXSCALE / ngc.scale
-    for i, ((x, y), mag, split) in enumerate((((362.7, 311.2), 19.0, "train"), ((219.6, 570.3), 18.5, "train"),
+    # (the star 8" from NGC 2274's nucleus is left out: its cutout is dominated by the halo)
+    for i, ((x, y), mag, split) in enumerate((((219.6, 570.3), 18.5, "train"),
                                               ((96.8, 213.9), 20.0, "train"), ((528.5, 437.3), 20.5, "test"),
                                               ((27.1, 321.8), 21.0, "test"))):
         px, py = ngc.peak(x, y, 4)
@@ -388,29 +385,28 @@ def main():
     # M67 (DSS plate, 1.7"/px): one native pixel taken as 0.05" (angular rescale 34; star FWHM ~3 px
     # -> 0.15"), block 2x2 to 0.1"/px. The plate's noise limits these to faint magnitudes (set by
     # native_max 0.9): stars and pairs near the VIS detection limit.
+    # The field is crowded: "isolated" means no other star within 25 native px (1.25" here) of a
+    # single, within 35 px of a pair's midpoint (pair separations 10-30 native px = 0.5-1.5").
     stars = find_stars(m67, 0, 1e9, 0, 120)
-    bright = sorted([st for st in stars if 2000 < st[2] < 8000], key=lambda st: (st[1], st[0]))
-    pairs = []
+    bright = sorted([st for st in stars if 4000 < st[2] < 8500], key=lambda st: (st[1], st[0]))
+
+    def crowd(x, y, r):
+        return sum(1 for o in stars if np.hypot(o[0] - x, o[1] - y) < r)
+
+    half = m67.data.shape[1] / 2
+    picks = [("m67_star", st[0], st[1]) for st in bright if crowd(st[0], st[1], 25) == 1]
     for a in range(len(bright)):
         for b in range(a + 1, len(bright)):
-            (xa, ya, pa, _), (xb, yb, pb, _) = bright[a], bright[b]
-            sep = np.hypot(xa - xb, ya - yb)
-            if 14 <= sep <= 40:
-                mx, my = (xa + xb) / 2, (ya + yb) / 2
-                crowd = sum(1 for st in stars if np.hypot(st[0] - mx, st[1] - my) < 60 and st[2] > 0.3 * min(pa, pb))
-                if crowd == 2:
-                    pairs.append((mx, my, sep))
-    singles = [st for st in bright if sum(1 for o in stars if np.hypot(o[0] - st[0], o[1] - st[1]) < 60
-                                             and o[2] > 0.3 * st[2]) == 1]
-    picks = [("m67_star", st[0], st[1], st[0] < m67.data.shape[1] / 2) for st in singles]
-    picks += [("m67_pair", p[0], p[1], p[0] < m67.data.shape[1] / 2) for p in pairs]
+            (xa, ya, _, _), (xb, yb, _, _) = bright[a], bright[b]
+            if 10 <= np.hypot(xa - xb, ya - yb) <= 30 and crowd((xa + xb) / 2, (ya + yb) / 2, 35) == 2:
+                picks.append(("m67_pair", (xa + xb) / 2, (ya + yb) / 2))
     for kind in ("m67_star", "m67_pair"):
-        for want_left, split, count in ((True, "train", 2), (False, "test", 2)):
-            chosen = [p for p in picks if p[0] == kind and p[3] == want_left][:count]
-            for j, (_, x, y, _) in enumerate(chosen):
-                add(conts, f"{kind}{'_l' if want_left else '_r'}{j + 1}", m67, x, y, 2.0, 0.15, 20.0, split, 0.1,
-                    200.0, f"M67 DSS plate region, native px taken as 0.05 arcsec, 2x2 blocks", allow_fainter=True,
-                    native_max=0.9)
+        for left, split in ((True, "train"), (False, "test")):
+            chosen = [p for p in picks if p[0] == kind and (p[1] < half) == left][:2]
+            for j, (_, x, y) in enumerate(chosen):
+                add(conts, f"{kind}_{'l' if left else 'r'}{j + 1}", m67, x, y, 2.0, 0.15, 20.0, split, 0.1, 200.0,
+                    "M67 DSS plate region centred on a star (pair), native px taken as 0.05 arcsec, 2x2 blocks, border plane subtracted",
+                    allow_fainter=True, native_max=0.9, local_sky=True)
     write_catalog(os.path.join(out_dir, "hybrid_cutouts.csv"), lenses, LENS_HEADER)
     write_catalog(os.path.join(out_dir, "contaminant_cutouts.csv"), conts, CONT_HEADER)
     for kind, rows in (("lens", lenses), ("contaminant", conts)):
@@ -444,7 +440,7 @@ LENS_HEADER = COMMON_HEADER + """\
 #    nominal (0.5 as observed, 0.8 shrunk by the D_A ratio), 21.0-21.1 mag (its own correlated noise
 #    limits it), sigma_v from Faber-Jackson at that z. train.
 #  challenge100004_*: the main galaxy of the Lens Finding Challenge 1 space non-lens 100004 (already
-#    0.1"/px), z nominal 0.8; its simulated noise limits it to 22.2 mag (fainter than the 18-21 of
+#    0.1"/px), z nominal 0.8; its simulated noise limits it to 21.9 mag (fainter than the 18-21 of
 #    the others: its native noise is 0.9 sigma_sky, topped up), sigma_v from Faber-Jackson. test.
 # The challenge lens 100002 has an arc and is not used.
 """
@@ -457,10 +453,11 @@ CONT_HEADER = COMMON_HEADER + """\
 #    train: 6, 10, 3, 4 native px per pixel, arm a; test: 8, 12, 2 native px per pixel, arm b.
 #  ngc2274_star*: foreground stars of the NGC 2274 HST field (real HST PSF, resampled to 0.1"/px and
 #    convolved to 0.16"; a plane fitted to the border subtracted); ngc2274_fieldgal: a faint elongated
-#    background galaxy of that field. train: star1-3, fieldgal; test: star4-5.
+#    background galaxy of that field. train: star1-2, fieldgal; test: star3-4.
 #  challenge100004_companion: the compact object of challenge non-lens 100004. test.
 #  m67_*: M67 DSS plate, one native 1.7" pixel taken as 0.05" then 2x2 blocks (stars ~0.15" FWHM);
-#    the plate noise limits them to faint magnitudes. train: left half of the plate, test: right.
+#    centred on a star or a pair (0.5-1.5" apart) in a crowded field; the cutout magnitude is the
+#    whole field's (the plate noise caps it). train: left half of the plate, test: right.
 """
 
 

@@ -41,7 +41,8 @@ CLI::App* add_render(CLI::App& app, lensforge::RenderCommandArgs& a, lensforge::
       ->required();
   cmd->add_option("-o,--output", a.output_path,
                   "FITS file to write (.fits). Without --survey: TOTAL (primary), LENS_LIGHT, SOURCE and "
-                  "SOURCE_1..k when a scene has several sources; flux per pixel. With --survey, per band B: B "
+                  "SOURCE_1..k when a scene has several sources; flux per pixel. A scene with cutout: TOTAL (cutout + noisy "
+                  "arc), SOURCE (noiseless arc), CUTOUT (the real pixels). With --survey, per band B: B "
                   "(the noisy image), B_NOISELESS, B_SIGMA (expected 1-sigma noise) and B_MASK (uint16 artefact "
                   "bits, named in MASKBn cards); with --no-noise only B (noiseless)")
       ->required();
@@ -64,7 +65,6 @@ CLI::App* add_render(CLI::App& app, lensforge::RenderCommandArgs& a, lensforge::
       cmd->add_option("--bands", s.bands, "Bands to observe, comma-separated, in this order [default: all of the "
                                           "preset]; band k draws its noise from Rng(seed, index).split(k)")
           ->delimiter(','),
-      cmd->add_option("--seed", s.seed, "Noise seed [default: 0]")->check(CLI::Range(std::uint64_t(0), kMaxSeed)),
       cmd->add_option("--index", s.index, "Image index: the noise comes from Rng(seed, index), so one image of a "
                                           "generated set is reproduced [default: 0]")
           ->check(CLI::Range(std::uint64_t(0), kMaxSeed)),
@@ -83,9 +83,14 @@ CLI::App* add_render(CLI::App& app, lensforge::RenderCommandArgs& a, lensforge::
                       "$LENSFORGE_CONFIGS]"),
   };
   for (CLI::Option* o : needs_survey) o->group(group)->needs(survey);
+  cmd->add_option("--seed", s.seed,
+                  "Noise seed: with --survey the bands' noise; for a scene with cutout: (a hybrid image) the "
+                  "Poisson noise of the painted arc, Rng(seed, 0) [default: 0]")
+      ->check(CLI::Range(std::uint64_t(0), kMaxSeed));
   cmd->footer(
       "Examples:\n  lensforge-sim render configs/scenes/sie_shear.yaml -o out/sie_shear.fits\n"
       "  lensforge-sim render configs/scenes/sie_shear.yaml -o out/sie_euclid.fits --survey euclid --seed 1 --index 7\n"
+      "  lensforge-sim render configs/scenes/hybrid_ngc2274.yaml -o out/hybrid.fits --seed 3   (arc on a real cutout)\n"
       "Exit status: 0 done; 2 bad scene or arguments (one error line naming the file, line and key; nothing "
       "written); 1 unexpected failure.");
   return cmd;
@@ -314,6 +319,8 @@ int main(int argc, char** argv) {
         survey_args.noise = !flags.no_noise;
         if (const char* env = std::getenv("LENSFORGE_CONFIGS")) survey_args.configs_env = env;
         render_args.survey = survey_args;
+      } else if (render->count("--seed") > 0) {
+        render_args.seed = survey_args.seed;
       }
       return lensforge::run_render_command(render_args, std::cout, std::cerr);
     }

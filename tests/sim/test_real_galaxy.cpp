@@ -225,17 +225,22 @@ TEST(RealGalaxy, CatalogErrorsNameTheRow) {
 }
 
 namespace {
+// The NGC 2274 demonstration cutout (64x64, 0.12825"/px, sky not subtracted) in a catalog of its own:
+// catalogs/hybrid_cutouts.csv holds the VIS-like library (test_cutout_library.cpp).
 const HybridCutout& cutout() {
-  static const std::vector<HybridCutout> cs = load_hybrid_catalog(kCatalogs + "/hybrid_cutouts.csv");
+  static const std::vector<HybridCutout> cs = load_hybrid_catalog(write_text(
+      temp_dir() + "/ngc2274.csv",
+      "name,band,file,hdu,pixel_scale,zero_point,psf_fwhm,z_lens,sigma_v,exposure_time\n"
+      "ngc2274,F814W," + kCatalogs + "/real/ngc2274_hst.fits,SCI,header,25.94,0.1,0.0256,260,2000\n"));
   return cs.at(0);
 }
 }  // namespace
 
 TEST(Hybrid, CatalogAndEinsteinRadius) {
   const HybridCutout& c = cutout();
-  EXPECT_EQ(c.name, "ngc2274_z30_r0");  // the shipped library's first row
-  EXPECT_NEAR(c.pixel_scale, 0.1, 1e-9);
-  EXPECT_EQ(c.pixels.rows(), 96);
+  EXPECT_EQ(c.name, "ngc2274");
+  EXPECT_NEAR(c.pixel_scale, 0.12825, 1e-6);
+  EXPECT_EQ(c.pixels.rows(), 64);
   const FlatLambdaCDM cosmo;
   // SIS: theta_E = 4 pi (sigma/c)^2 D_ls / D_s.
   const double zs = 1.5, c_kms = 299792.458;

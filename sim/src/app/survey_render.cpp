@@ -364,6 +364,9 @@ int run_survey_render(const RenderCommandArgs& args, const SurveyRenderArgs& sa,
       throw BadInput(fmt::format("--supersampling {} must be in [1, 32]", sa.supersampling));
 
     scene = load_scene_yaml(args.scene_path);
+    if (scene.cutout)
+      throw BadInput(fmt::format("--survey {}: {} has a cutout (line {}): a hybrid scene is rendered on the cutout's "
+                                 "own pixels and PSF; leave --survey out", sa.survey, args.scene_path, scene.cutout->line));
     settings.scene_name = fs::path(scene.path).filename().string();
     preset = resolve_survey(sa);
     settings.preset = preset.name;

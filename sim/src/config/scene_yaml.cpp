@@ -323,9 +323,11 @@ class SceneParser {
 
   SceneFile parse() {
     root_.allow_only({"cosmology", "z_source_convention", "grid", "psf", "magnitude_zero_point", "flux_unit", "lens",
-                      "lens_light", "source_light"},
+                      "lens_light", "source_light", "cutout"},
                      "scene key");
     SceneFile f;
+    if (const auto* e = root_.find("cutout")) read_cutout(f, *e);
+    cutout_ = f.cutout ? &*f.cutout : nullptr;
     if (const auto* e = root_.find("flux_unit")) {
       f.flux_unit = read_string(ctx_, e->value, "flux_unit");
       const bool printable = std::all_of(f.flux_unit.begin(), f.flux_unit.end(), [](char c) { return c >= 32 && c < 127; });
@@ -334,6 +336,18 @@ class SceneParser {
                                         "e.g. electron/s)", f.flux_unit));
     }
     f.magnitude_zero_point = root_.optional_number("magnitude_zero_point");
+    if (cutout_) {
+      const HybridCutout& c = cutout_->cutout;
+      if (const auto* e = root_.find("flux_unit"); e && f.flux_unit != "electron/s")
+        ctx_.fail(e->value, fmt::format("flux_unit = '{}': a cutout scene is in the cutout's electron/s; leave "
+                                        "flux_unit out", f.flux_unit));
+      if (f.magnitude_zero_point && std::abs(*f.magnitude_zero_point - c.zero_point) > 1e-9)
+        ctx_.fail(root_.find("magnitude_zero_point")->value,
+                  fmt::format("magnitude_zero_point = {}: cutout '{}' has zero_point {} (its catalog row); give that "
+                              "or leave it out", *f.magnitude_zero_point, c.name, c.zero_point));
+      f.magnitude_zero_point = c.zero_point;
+      f.flux_unit = "electron/s";
+    }
     zero_point_ = f.magnitude_zero_point;
     if (const auto* e = root_.find("cosmology")) f.scene.cosmology = read_cosmology(e->value);
     f.options = read_options();
@@ -356,7 +370,83 @@ class SceneParser {
     }
   }
 
+  /// cutout: {catalog, name, band}: the hybrid catalog row, loaded (its pixels included).
+  void read_cutout(SceneFile& f, const MapView::Entry& entry) const {
+    const MapView m(ctx_, entry.value, "cutout", "a map {catalog: CSV, name: ROW, band: BAND}");
+    m.allow_only({"catalog", "name", "band"}, "cutout key");
+    const auto& ce = m.require("catalog", "a hybrid catalog (CSV, catalogs/README.md), relative to the scene file");
+    SceneCutout sc;
+    sc.catalog_as_given = read_string(ctx_, ce.value, "cutout.catalog");
+    std::filesystem::path cat = sc.catalog_as_given;
+    if (cat.is_relative()) cat = std::filesystem::path(ctx_.file()).parent_path() / cat;
+    sc.catalog = cat.string();
+    sc.line = entry.key_node.Mark().line + 1;
+    const auto& ne = m.require("name", "the name of the cutout's catalog row");
+    const std::string name = read_string(ctx_, ne.value, "cutout.name");
+    std::optional<std::string> band;
+    if (const auto* b = m.find("band")) band = read_string(ctx_, b->value, "cutout.band");
+    std::vector<HybridCutout> rows;
+    try {
+      rows = load_hybrid_catalog(sc.catalog);
+    } catch (const Error& err) {
+      ctx_.fail(ce.value, fmt::format("cutout.catalog: {}", err.what()));
+    }
+    std::vector<const HybridCutout*> hits;
+    std::vector<std::string> names;
+    for (const HybridCutout& c : rows) {
+      if (c.name == name && (!band || c.band == *band)) hits.push_back(&c);
+      if (std::find(names.begin(), names.end(), c.name) == names.end()) names.push_back(c.name);
+    }
+    if (hits.empty())
+      ctx_.fail(ne.value, fmt::format("cutout.name = '{}'{}: no such cutout in {}; cutouts: {}", name,
+                                      band ? fmt::format(" (band {})", *band) : "", sc.catalog, join(names)));
+    if (hits.size() > 1) {
+      std::vector<std::string> bands;
+      for (const HybridCutout* c : hits) bands.push_back(c->band);
+      ctx_.fail(ne.value, fmt::format("cutout.name = '{}': {} rows in {} (bands {}); give cutout.band", name,
+                                      hits.size(), sc.catalog, join(bands)));
+    }
+    sc.cutout = *hits.front();
+    f.cutout = std::move(sc);
+  }
+
+  /// The grid and PSF of a cutout scene: the cutout's; `grid:` may restate them and set supersampling.
+  RenderOptions read_cutout_options() const {
+    const HybridCutout& c = cutout_->cutout;
+    RenderOptions o;
+    o.grid = PixelGrid{int(c.pixels.cols()), int(c.pixels.rows()), c.pixel_scale, 0.0, 0.0};
+    o.supersampling = 4;
+    if (const auto* e = root_.find("psf"); e && !e->value.IsNull())
+      ctx_.fail(e->key_node, fmt::format("psf: a cutout scene uses the PSF of cutout '{}' (its catalog row: psf_fwhm "
+                                         "= {}\"); leave psf out", c.name, c.psf_fwhm));
+    if (const auto* e = root_.find("grid"); e && !e->value.IsNull()) {
+      const MapView grid(ctx_, e->value, "grid", "a map {num_pix, pixel_scale, supersampling}");
+      grid.allow_only({"num_pix", "nx", "ny", "pixel_scale", "supersampling"}, "grid key of a cutout scene");
+      auto agree = [&](const char* key, double want, const std::string& what) {
+        if (const auto* k = grid.find(key)) {
+          const double got = read_number(ctx_, k->value, grid.child(key));
+          if (std::abs(got - want) > 1e-9 * std::abs(want))
+            ctx_.fail(k->value, fmt::format("{} = {}: cutout '{}' is {}; give that or leave it out (the cutout sets "
+                                            "the grid)", grid.child(key), k->value.Scalar(), c.name, what));
+        }
+      };
+      const std::string size = fmt::format("{}x{} pixels (nx x ny)", o.grid.nx, o.grid.ny);
+      if (grid.has("num_pix") && o.grid.nx != o.grid.ny)
+        ctx_.fail(grid.find("num_pix")->key_node,
+                  fmt::format("grid.num_pix: cutout '{}' is not square ({}); give nx and ny", c.name, size));
+      agree("num_pix", o.grid.nx, size);
+      agree("nx", o.grid.nx, size);
+      agree("ny", o.grid.ny, size);
+      agree("pixel_scale", o.grid.pixel_scale, fmt::format("{}\"/px", o.grid.pixel_scale));
+      if (const auto* s = grid.find("supersampling")) o.supersampling = read_integer(ctx_, s->value, grid.child("supersampling"));
+      if (const std::string msg = o.validate(); !msg.empty()) fail_validation({&grid}, msg);
+    }
+    o.psf = GaussianPsf{c.psf_fwhm, 5.0};  // what hybrid_arc applies for a row without a PSF kernel
+    return o;
+  }
+
   RenderOptions read_options() const {
+    if (cutout_) return read_cutout_options();
     RenderOptions o;
     const MapView grid(ctx_, root_.require("grid", "a scene needs grid: {num_pix, pixel_scale}").value, "grid",
                        "a map {num_pix, pixel_scale, supersampling}");
@@ -447,6 +537,9 @@ class SceneParser {
   void read_lights(SceneFile& f) {
     Scene& scene = f.scene;
     const YAML::Node ll = list("lens_light", false, "");
+    if (cutout_ && ll.size() > 0)
+      ctx_.fail(ll, fmt::format("lens_light: {} entries, but a cutout scene has none: the real pixels of cutout '{}' "
+                                "carry the lens light; remove lens_light", ll.size(), cutout_->cutout.name));
     for (std::size_t i = 0; i < ll.size(); ++i) {
       f.lens_light_magnitudes.emplace_back();
       scene.lens_light.push_back(read_light(ll[i], fmt::format("lens_light[{}]", i), false, f.lens_light_magnitudes.back()));
@@ -733,6 +826,7 @@ class SceneParser {
 
   const Context& ctx_;
   MapView root_;
+  const SceneCutout* cutout_ = nullptr;  ///< the scene's cutout, once read
   std::optional<double> zero_point_;
   std::optional<LocatedZ> first_lens_, last_lens_, last_source_;
 };

@@ -1,5 +1,6 @@
 #pragma once
-// `lensforge-sim render`: scene file -> FITS file (one HDU per component) + PNG preview; with a
+// `lensforge-sim render`: scene file -> FITS file (one HDU per component) + PNG preview; a scene with
+// `cutout:` (config/scene_yaml.hpp) -> the lensed sources painted on that real cutout; with a
 // survey, the scene observed in the survey's bands (render/observation.hpp) -> FITS file (images,
 // noiseless images, noise and artefact masks per band) + PNG preview.
 // The command line itself is parsed in sim/apps/lensforge_sim.cpp; this is the logic behind it.
@@ -59,6 +60,9 @@ struct RenderCommandArgs {
   int threads = 0;                      ///< worker threads, >= 1; 0: all cores
   bool overwrite = false;               ///< replace existing outputs
   std::optional<SurveyRenderArgs> survey;  ///< observe through a survey; none: a noiseless plain render
+  /// Without a survey: the seed of a cutout scene's arc noise (Rng(seed, 0)), [0, 2^63 - 1]; given
+  /// for a scene without `cutout:` it is an error (that render is noiseless). None: 0.
+  std::optional<std::uint64_t> seed;
 };
 
 /// Runs the command: progress and a summary go to `out`, one line "lensforge-sim: error: ..." to
@@ -70,6 +74,14 @@ int run_render_command(const RenderCommandArgs& args, std::ostream& out, std::os
 /// there are k > 1 sources, each with BUNIT, PIXSCALE, SUPERSMP, PSFFWHM (if a PSF is set),
 /// SCENE (the scene's file name), LFVERSN and a TAN WCS with the pixel scale.
 std::vector<FitsImageHdu> scene_fits_hdus(const SceneFile& scene, const RenderedImages& images);
+
+/// The HDUs of a rendered cutout (hybrid) scene: TOTAL (primary: the cutout + the Poisson-noisy
+/// arc), SOURCE (the noiseless lensed sources, PSF-convolved, e-/s) and CUTOUT (the real pixels),
+/// each with BUNIT, PIXSCALE, SUPERSMP, PSFFWHM, MAGZP, EXPTIME, CUTNAME, CUTCAT (the catalog as
+/// the scene gives it, or its file name if longer than 68 characters), CUTBAND, SEED, ZLENS,
+/// SCENE, LFVERSN and a TAN WCS.
+std::vector<FitsImageHdu> hybrid_fits_hdus(const SceneFile& scene, const ImageF& total, const ImageF& arc,
+                                           std::uint64_t seed);
 
 /// The default preview path of a FITS output: the same name with the extension .png.
 std::string default_png_path(const std::string& fits_path);

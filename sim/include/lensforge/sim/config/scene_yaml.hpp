@@ -44,11 +44,22 @@
 //  - With a survey the scene's grid, psf and flux_unit are not used: each band has its own
 //    pixels, PSF and output unit (the grid stays required, for plain renders).
 //
+// Hybrid scenes (arcs painted on a real cutout, render/hybrid.hpp):
+//   cutout: {catalog: ../../catalogs/hybrid_cutouts.csv, name: ngc2274_z30_r0, band: VIS}
+// catalog: a hybrid catalog (catalogs/README.md), relative to the scene file; name: its row; band:
+// the row's band (optional when the name has one row). The cutout gives the grid (its pixels and
+// pixel scale, centred; `grid:` may only restate num_pix/nx/ny/pixel_scale, and set
+// supersampling, default 4), the PSF (the row's; no `psf:` key), the zero point for `magnitude` (the row's;
+// magnitude_zero_point, if given, must agree) and the unit (electron/s; no other flux_unit).
+// lens_light must be empty: the real pixels carry the lens light. Lens planes and sources are
+// read as usual (theta_E as given).
+//
 // Every error is one ConfigError: "FILE:LINE: KEY.PATH ...: what was found; what is allowed".
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "lensforge/sim/render/hybrid.hpp"
 #include "lensforge/sim/render/scene.hpp"
 #include "lensforge/sim/survey/band.hpp"
 
@@ -70,6 +81,14 @@ struct LightMagnitudes {
   std::vector<BandMagnitude> entries;  ///< in file order
 };
 
+/// The `cutout:` of a hybrid scene.
+struct SceneCutout {
+  std::string catalog;     ///< hybrid catalog, resolved against the scene file's folder
+  std::string catalog_as_given;  ///< as written in the scene file
+  int line = 0;            ///< 1-based line of `cutout:`
+  HybridCutout cutout;     ///< the catalog row (name, band, pixels in e-/s, PSF, exposure time)
+};
+
 /// A parsed and validated scene file.
 struct SceneFile {
   std::string path;                            ///< file name the scene came from (for messages)
@@ -83,6 +102,8 @@ struct SceneFile {
   /// also in each LightComponent::magnitudes; the per-survey form only after scene_for_survey().
   std::vector<LightMagnitudes> lens_light_magnitudes;
   std::vector<LightMagnitudes> source_magnitudes;
+  /// A hybrid scene's cutout (options.grid and options.psf are then the cutout's); none: a plain scene.
+  std::optional<SceneCutout> cutout;
 };
 
 /// Reads and validates a scene file. Throws ConfigError (syntax, keys, values, ranges; the
