@@ -120,7 +120,7 @@ TEST_F(CliHybrid, BadHybridScenesExitWithStatus2AndOneLine) {
   const std::vector<Case> cases = {
       {"lens_light",
        scene(src, "lens_light:\n  - {type: SERSIC, flux: 10, R_sersic: 0.5, n_sersic: 4, center_x: 0, center_y: 0}\n"),
-       "lens_light: 1 entries, but a cutout scene has none: the real pixels of cutout '" + kCutout + "'"},
+       "lens_light: 1 entry, but a cutout scene has none: the real pixels of cutout '" + kCutout + "'"},
       {"unknown", scene(src, "", "nope"), "cutout.name = 'nope' (band VIS): no such cutout in " + kCatalog},
       {"grid", scene(src, "grid: {num_pix: 96, pixel_scale: 0.12}\n"),
        "grid.pixel_scale = 0.12: cutout '" + kCutout + "' is 0.1\"/px"},

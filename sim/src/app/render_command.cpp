@@ -80,7 +80,6 @@ std::vector<FitsImageHdu> hybrid_fits_hdus(const SceneFile& f, const ImageF& tot
       {"BUNIT", f.flux_unit, "pixel values: flux per pixel"},
       {"PIXSCALE", o.grid.pixel_scale, "arcsec per pixel"},
       {"SUPERSMP", static_cast<long long>(o.supersampling), "sub-pixels per pixel side (the arc)"},
-      {"PSFFWHM", c.psf_fwhm, "arcsec, FWHM of the cutout's PSF"},
       {"MAGZP", c.zero_point, "AB magnitude of 1 e-/s (cutout row)"},
       {"EXPTIME", c.exposure_time, "s, for the arc's Poisson noise"},
       {"CUTNAME", c.name.substr(0, 68), "cutout (hybrid catalog row)"},
@@ -91,6 +90,11 @@ std::vector<FitsImageHdu> hybrid_fits_hdus(const SceneFile& f, const ImageF& tot
       {"SCENE", fs::path(f.path).filename().string(), "scene file"},
       {"LFVERSN", std::string(LENSFORGE_VERSION), "lensforge version"},
   };
+  if (c.psf_kernel)
+    common.insert(common.begin() + 3, FitsCard{"PSFFILE", fs::path(c.psf_file).filename().string().substr(0, 68),
+                                               "the cutout's PSF kernel (FITS)"});
+  else
+    common.insert(common.begin() + 3, FitsCard{"PSFFWHM", c.psf_fwhm, "arcsec, FWHM of the cutout's Gaussian PSF"});
   const FitsWcs wcs{0.0, 0.0, o.grid.pixel_scale};
   std::vector<FitsImageHdu> hdus;
   auto add = [&](std::string name, ImageF img, const std::string& what) {

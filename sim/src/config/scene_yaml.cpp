@@ -538,8 +538,9 @@ class SceneParser {
     Scene& scene = f.scene;
     const YAML::Node ll = list("lens_light", false, "");
     if (cutout_ && ll.size() > 0)
-      ctx_.fail(ll, fmt::format("lens_light: {} entries, but a cutout scene has none: the real pixels of cutout '{}' "
-                                "carry the lens light; remove lens_light", ll.size(), cutout_->cutout.name));
+      ctx_.fail(ll, fmt::format("lens_light: {} {}, but a cutout scene has none: the real pixels of cutout '{}' "
+                                "carry the lens light; remove lens_light",
+                                ll.size(), ll.size() == 1 ? "entry" : "entries", cutout_->cutout.name));
     for (std::size_t i = 0; i < ll.size(); ++i) {
       f.lens_light_magnitudes.emplace_back();
       scene.lens_light.push_back(read_light(ll[i], fmt::format("lens_light[{}]", i), false, f.lens_light_magnitudes.back()));
