@@ -5,12 +5,14 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 namespace lensforge::test {
@@ -24,6 +26,21 @@ inline std::string read_text(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+/// A folder of the running test's own: <tmp>/<prefix><gtest random seed>_<test name>, created.
+inline std::string test_dir(const std::string& prefix) {
+  const auto* info = ::testing::UnitTest::GetInstance();
+  const auto d = std::filesystem::temp_directory_path() /
+                 (prefix + std::to_string(info->random_seed()) + "_" + info->current_test_info()->name());
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+/// Writes `text` to `path`; returns `path`.
+inline std::string write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
 }
 
 /// Runs `cmd` with /bin/sh; its exit status, -1 if it did not exit normally.

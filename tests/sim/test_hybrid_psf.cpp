@@ -11,6 +11,7 @@
 #include <numbers>
 #include <sstream>
 
+#include "test_support.hpp"
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/io/fits.hpp"
 #include "lensforge/sim/render/hybrid.hpp"
@@ -25,18 +26,8 @@ const std::string kCutout = kCatalogs + "/real/ngc2274_hst.fits";  // 64x64, 0.1
 constexpr double kScale = 0.12825;
 const std::string kHeader = "name,band,file,hdu,pixel_scale,zero_point,psf_fwhm,z_lens,sigma_v,exposure_time";
 
-std::string temp_dir() {
-  const auto d = std::filesystem::temp_directory_path() /
-                 ("lensforge_hybpsf_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::create_directories(d);
-  return d.string();
-}
-
-std::string write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-  return path;
-}
+std::string temp_dir() { return test::test_dir("lensforge_hybpsf_"); }
+using test::write_text;
 
 void write_image(const std::string& path, const ImageF& img, const std::string& extname = "") {
   FitsImageHdu h;

@@ -11,6 +11,7 @@
 #include <numbers>
 #include <tuple>
 
+#include "test_support.hpp"
 #include "lensforge/sim/config/scene_yaml.hpp"
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/io/fits.hpp"
@@ -45,18 +46,8 @@ ImageF render_unlensed(const LightProfile& light, const PixelGrid& grid, int sup
   return render(s, o).lens_light;
 }
 
-std::string temp_dir() {
-  const auto d = std::filesystem::temp_directory_path() /
-                 ("lensforge_real_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::create_directories(d);
-  return d.string();
-}
-
-std::string write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-  return path;
-}
+std::string temp_dir() { return test::test_dir("lensforge_real_"); }
+using test::write_text;
 
 std::string catalog_error(const std::string& path) {
   try {

@@ -22,18 +22,8 @@ namespace {
 const std::string kCatalogs = std::string(LENSFORGE_SOURCE_DIR) + "/catalogs";
 const std::string kHeader = "name,file,hdu,pixel_scale,zero_point,redshift,psf_fwhm\n";
 
-std::string temp_dir() {
-  const auto d = std::filesystem::temp_directory_path() /
-                 ("lensforge_stamph5_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::create_directories(d);
-  return d.string();
-}
-
-std::string write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-  return path;
-}
+std::string temp_dir() { return test::test_dir("lensforge_stamph5_"); }
+using test::write_text;
 
 // Writes `data` (rows x cols, float64 or float32) as dataset `path` (groups created), with an
 // optional pixel_scale attribute. `dims3` > 0 writes a [dims3, rows/dims3, cols] cube instead.

@@ -193,6 +193,11 @@ std::vector<HybridCutout> load_hybrid_catalog(const std::string& catalog_path) {
       auto kfail = [&](const std::string& what) { fail(fmt::format("psf_file '{}': {}", c.psf_file, what)); };
       if (!std::filesystem::is_regular_file(pf)) kfail("not found (a FITS kernel, relative to the catalog's folder)");
       c.psf_kernel = load_psf_kernel(c.psf_file, opt("psf_hdu"), opt("psf_pixel_scale"), c.pixel_scale, kfail);
+      try {
+        c.psf_convolver = std::make_shared<const FftConvolver>(PsfKernel(c.psf_kernel->cast<float>(), c.pixel_scale));
+      } catch (const ConfigError& err) {
+        kfail(err.what());
+      }
       if (!get("psf_fwhm").empty()) {
         const auto v = parse_finite(get("psf_fwhm"));
         if (!v || !(*v >= 0.0))
@@ -277,6 +282,7 @@ ImageF hybrid_arc(const HybridCutout& c, const Scene& scene, int supersampling) 
   }
   const ImageF arc = render(scene, options).source;
   try {
+    if (c.psf_convolver) return c.psf_convolver->convolve(arc);
     return FftConvolver(PsfKernel(c.psf_kernel->cast<float>(), c.pixel_scale)).convolve(arc);
   } catch (const ConfigError& err) {
     throw ConfigError(fmt::format("cutout '{}': psf_kernel: {}", c.name, err.what()));

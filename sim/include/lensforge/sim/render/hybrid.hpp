@@ -13,6 +13,7 @@
 //   magnitude: AB total magnitude of the deflector in this band (empty: measured on the cutout),
 //     used for the Faber-Jackson sigma_v proxy when sigma_v is empty (hybrid_sigma_v).
 //   split: e.g. train, test.
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@
 #include "lensforge/sim/render/scene.hpp"
 
 namespace lensforge {
+
+class FftConvolver;
 
 struct HybridCutout {
   std::string name;            ///< cutout identity (written into the labels)
@@ -46,6 +49,9 @@ struct HybridCutout {
   /// Pixel PSF of the band on the cutout's pixel grid (odd x odd square, sum 1) when the row names
   /// a FITS kernel (psf_file); empty: the Gaussian of psf_fwhm.
   std::optional<ImageD> psf_kernel;
+  /// psf_kernel's FFT convolver, made once by load_hybrid_catalog and shared by copies of the row
+  /// (hybrid_arc makes one per call for a hand-built cutout without it).
+  std::shared_ptr<const FftConvolver> psf_convolver;
   std::string psf_file;        ///< resolved path of psf_file; "" when none
   std::string split;           ///< optional column `split` (e.g. train, test); "" when absent
 };
