@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "../config/csv_fields.hpp"
+#include "../core/border_noise.hpp"
 #include "../io/hdf5_handle.hpp"
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/io/fits.hpp"
@@ -21,12 +22,6 @@ namespace {
 using detail::parse_finite;
 using detail::trim;
 using detail::split_fields;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 // Half-light radius (arcsec) of a non-negative image about its flux-weighted centre.
 double half_light_radius(const ImageD& img, double pixel_scale) {
@@ -121,39 +116,21 @@ StampPixels read_stamp_pixels(const std::string& file, const std::string& hdu) {
 }
 
 StampLibrary load_stamp_library(const std::string& catalog_path, StampCleaning cleaning) {
-  std::ifstream in(catalog_path);
-  if (!in) throw IoError(fmt::format("cannot open stamp catalog '{}'", catalog_path));
   if (!(cleaning.threshold >= 0.0))
     throw ConfigError(fmt::format("stamp cleaning threshold = {} must be >= 0 (noise sigmas)", cleaning.threshold));
+  const detail::CsvTable table = detail::read_csv_table(
+      catalog_path, "stamp catalog", {"name", "file", "hdu", "pixel_scale", "zero_point", "redshift", "psf_fwhm"},
+      "name, file, hdu, pixel_scale, zero_point, redshift, psf_fwhm (optional: magnitude, size)");
   const std::filesystem::path folder = std::filesystem::path(catalog_path).parent_path();
   StampLibrary lib;
   lib.path = catalog_path;
-  std::vector<std::string> header;
-  std::map<std::string, std::size_t> col;
-  std::string line;
-  int lineno = 0;
-  static const char* kRequired[] = {"name", "file", "hdu", "pixel_scale", "zero_point", "redshift", "psf_fwhm"};
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (const auto h = line.find('#'); h != std::string::npos) line.resize(h);
-    if (trim(line).empty()) continue;
-    const std::vector<std::string> f = split_fields(line);
-    if (header.empty()) {
-      header = f;
-      for (std::size_t k = 0; k < f.size(); ++k) col[f[k]] = k;
-      for (const char* r : kRequired)
-        if (!col.count(r))
-          throw ConfigError(fmt::format("{}:{}: stamp catalog header has no column '{}'; needed: name, file, hdu, "
-                                        "pixel_scale, zero_point, redshift, psf_fwhm (optional: magnitude, size)",
-                                        catalog_path, lineno, r));
-      continue;
-    }
-    const std::string row_name = f.size() > col["name"] ? f[col["name"]] : "";
+  for (const detail::CsvTable::Row& row : table.rows) {
+    const int lineno = row.line;
+    auto get = [&](const char* c) { return table.get(row, c); };
+    const std::string row_name = get("name");
     auto fail = [&](const std::string& what) {
       throw ConfigError(fmt::format("{}:{}: row '{}': {}", catalog_path, lineno, row_name, what));
     };
-    if (f.size() != header.size()) fail(fmt::format("has {} fields, the header has {}", f.size(), header.size()));
-    auto get = [&](const char* c) -> std::string { return col.count(c) ? f[col[c]] : std::string(); };
     auto number = [&](const char* c, bool required) -> std::optional<double> {
       const std::string v = get(c);
       if (v.empty()) {
@@ -210,16 +187,9 @@ StampLibrary load_stamp_library(const std::string& catalog_path, StampCleaning c
 
     // Cleaning: border median subtracted, pixels under threshold * sigma zeroed.
     ImageD s = img.data;
-    std::vector<double> border;
-    const Eigen::Index ny = s.rows(), nx = s.cols(), b = 4;
-    for (Eigen::Index i = 0; i < ny; ++i)
-      for (Eigen::Index j = 0; j < nx; ++j)
-        if (i < b || j < b || i >= ny - b || j >= nx - b) border.push_back(s(i, j));
-    const double med = median(border);
-    for (double& v : border) v = std::abs(v - med);
-    const double sigma = 1.4826 * median(border);
-    s -= med;
-    if (cleaning.threshold > 0.0) s = (s < cleaning.threshold * sigma).select(0.0, s);
+    const detail::BorderNoise bg = detail::border_noise(s);
+    s -= bg.median;
+    if (cleaning.threshold > 0.0) s = (s < cleaning.threshold * bg.sigma).select(0.0, s);
     e.flux = s.sum();
     if (!(e.flux > 0.0)) fail(fmt::format("stamp has no positive flux after cleaning (sum = {})", e.flux));
     e.magnitude = number("magnitude", false).value_or(e.zero_point - 2.5 * std::log10(e.flux));

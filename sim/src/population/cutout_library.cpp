@@ -6,30 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "../core/border_noise.hpp"
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/detector/noise_model.hpp"
 #include "lensforge/sim/population/label_column.hpp"
 
 namespace lensforge {
-namespace {
-
-/// 1.4826 x the median absolute deviation of the outer `width` pixels of `img`.
-double border_sigma(const ImageD& img, int width) {
-  std::vector<double> v;
-  for (Eigen::Index i = 0; i < img.rows(); ++i)
-    for (Eigen::Index j = 0; j < img.cols(); ++j)
-      if (i < width || j < width || i >= img.rows() - width || j >= img.cols() - width) v.push_back(img(i, j));
-  auto median = [](std::vector<double>& x) {
-    std::nth_element(x.begin(), x.begin() + x.size() / 2, x.end());
-    return x[x.size() / 2];
-  };
-  const double m = median(v);
-  for (double& x : v) x = std::abs(x - m);
-  return 1.4826 * median(v);
-}
-
-}  // namespace
-
 CutoutLibrary load_cutout_library(const std::string& catalog_path, const std::vector<Band>& bands) {
   CutoutLibrary lib;
   lib.path = catalog_path;
@@ -80,7 +62,7 @@ CutoutLibrary load_cutout_library(const std::string& catalog_path, const std::ve
       const double to_band = std::pow(10.0, 0.4 * (band.zero_point - c->zero_point));
       cut.pixels = c->pixels.block((rows - band.ny) / 2, (cols - band.nx) / 2, band.ny, band.nx) * to_band;
       cut.zero_point = band.zero_point;
-      set.noise_sigma.push_back(border_sigma(cut.pixels, 4));
+      set.noise_sigma.push_back(detail::border_noise(cut.pixels).sigma);
       set.bands.push_back(std::move(cut));
     }
   }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "../config/csv_fields.hpp"
+#include "../core/border_noise.hpp"
 #include "lensforge/sim/core/error.hpp"
 #include "lensforge/sim/io/fits.hpp"
 #include "lensforge/sim/optics/fft_convolver.hpp"
@@ -31,20 +32,9 @@ FitsImage read_hdu(const std::string& file, const std::string& hdu) {
                                                    : read_fits_image(file, hdu);
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 // Pixel sum after subtracting the median of the outer 4 pixels (the whole image when smaller).
 double background_subtracted_flux(const ImageD& img) {
-  std::vector<double> border;
-  const Eigen::Index ny = img.rows(), nx = img.cols(), b = 4;
-  for (Eigen::Index i = 0; i < ny; ++i)
-    for (Eigen::Index j = 0; j < nx; ++j)
-      if (i < b || j < b || i >= ny - b || j >= nx - b) border.push_back(img(i, j));
-  return img.sum() - median(std::move(border)) * double(img.size());
+  return img.sum() - detail::border_noise(img).median * double(img.size());
 }
 
 // The row's PSF kernel on the cutout's grid (odd x odd square, sum 1); `fail` throws the row's
@@ -112,40 +102,22 @@ ImageD load_psf_kernel(const std::string& file, const std::string& hdu, const st
 }  // namespace
 
 std::vector<HybridCutout> load_hybrid_catalog(const std::string& catalog_path) {
-  std::ifstream in(catalog_path);
-  if (!in) throw IoError(fmt::format("cannot open hybrid catalog '{}'", catalog_path));
+  const detail::CsvTable table = detail::read_csv_table(
+      catalog_path, "hybrid catalog",
+      {"name", "band", "file", "hdu", "pixel_scale", "zero_point", "psf_fwhm", "z_lens", "sigma_v", "exposure_time"},
+      "name, band, file, hdu, pixel_scale, zero_point, psf_fwhm, z_lens, sigma_v, exposure_time (optional: psf_file, "
+      "psf_hdu, psf_pixel_scale, magnitude, split)");
   const std::filesystem::path folder = std::filesystem::path(catalog_path).parent_path();
-  static const char* kCols[] = {"name",     "band",   "file",    "hdu",          "pixel_scale",
-                                "zero_point", "psf_fwhm", "z_lens", "sigma_v", "exposure_time"};
   std::vector<HybridCutout> out;
-  std::vector<std::string> header;
-  std::map<std::string, std::size_t> col;
-  std::string line;
-  int lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (const auto h = line.find('#'); h != std::string::npos) line.resize(h);
-    if (trim(line).empty()) continue;
-    const auto f = split_fields(line);
-    if (header.empty()) {
-      header = f;
-      for (std::size_t k = 0; k < f.size(); ++k) col[f[k]] = k;
-      for (const char* c : kCols)
-        if (!col.count(c))
-          throw ConfigError(fmt::format("{}:{}: hybrid catalog header has no column '{}'; needed: name, band, file, "
-                                        "hdu, pixel_scale, zero_point, psf_fwhm, z_lens, sigma_v, exposure_time (optional: psf_file, "
-                                        "psf_hdu, psf_pixel_scale, magnitude, split)",
-                                        catalog_path, lineno, c));
-      continue;
-    }
+  for (const detail::CsvTable::Row& row : table.rows) {
+    const int lineno = row.line;
+    auto get = [&](const char* k) { return table.get(row, k); };
     HybridCutout c;
     c.line = lineno;
-    c.name = f.size() > col["name"] ? f[col["name"]] : "";
+    c.name = get("name");
     auto fail = [&](const std::string& what) {
       throw ConfigError(fmt::format("{}:{}: row '{}': {}", catalog_path, lineno, c.name, what));
     };
-    if (f.size() != header.size()) fail(fmt::format("has {} fields, the header has {}", f.size(), header.size()));
-    auto get = [&](const char* k) { return f[col[k]]; };
     auto positive = [&](const char* k, const char* unit) {
       const auto v = parse_finite(get(k));
       if (!v || !(*v > 0.0)) fail(fmt::format("{} = '{}' must be a number > 0 ({})", k, get(k), unit));
@@ -180,7 +152,7 @@ std::vector<HybridCutout> load_hybrid_catalog(const std::string& catalog_path) {
     if (!zp) fail(fmt::format("zero_point = '{}' must be a number (AB magnitude of 1 e-/s)", get("zero_point")));
     c.zero_point = *zp;
     // Optional columns read as "" when absent.
-    auto opt = [&](const char* k) { return col.count(k) ? f[col[k]] : std::string(); };
+    auto opt = get;  // optional columns read "" when absent
     const std::string psf_file = opt("psf_file");
     if (psf_file.empty()) {
       if (!opt("psf_hdu").empty() || !opt("psf_pixel_scale").empty())
@@ -223,7 +195,7 @@ std::vector<HybridCutout> load_hybrid_catalog(const std::string& catalog_path) {
       }
     }
     c.exposure_time = positive("exposure_time", "s");
-    if (col.count("split")) c.split = get("split");
+    c.split = get("split");
     out.push_back(std::move(c));
   }
   if (out.empty()) throw ConfigError(fmt::format("{}: hybrid catalog has no rows", catalog_path));
