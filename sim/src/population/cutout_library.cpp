@@ -84,21 +84,20 @@ ImageD dihedral(const ImageD& image, int t) {
 BandObservation observe_cutout(const CutoutSet& set, std::size_t k, const Band& band, int transform,
                                const Scene& scene, const ObservationOptions& options, const Rng& rng) {
   const HybridCutout& c = set.bands.at(k);
-  HybridCutout cut = c;
-  cut.pixels = dihedral(c.pixels, transform);
-  if (!options.noise_options.subtract_background) cut.pixels.array() += band.background_rate();
+  ImageD pixels = dihedral(c.pixels, transform);  // square when transformed: c's grid still applies
+  if (!options.noise_options.subtract_background) pixels.array() += band.background_rate();
 
   BandObservation b;
   b.band = band.name;
-  b.lens_light = cut.pixels.cast<float>();
-  b.source = ImageF::Zero(cut.pixels.rows(), cut.pixels.cols());
-  if (!scene.sources.empty()) b.source = hybrid_arc(cut, scene_in_band(scene, band), options.supersampling);
+  b.lens_light = pixels.cast<float>();
+  b.source = ImageF::Zero(pixels.rows(), pixels.cols());
+  if (!scene.sources.empty()) b.source = hybrid_arc(c, scene_in_band(scene, band), options.supersampling);
   if (options.source_images) b.sources.assign(1, b.source);
-  b.noiseless = (cut.pixels + b.source.cast<double>()).cast<float>();
+  b.noiseless = (pixels + b.source.cast<double>()).cast<float>();
   if (!options.noise) return b;
 
   Rng noise = rng.split(k);
-  const ImageD painted = paint_arc(cut.pixels, b.source, c.exposure_time, noise);
+  const ImageD painted = paint_arc(pixels, b.source, c.exposure_time, noise);
   const OutputScale out = output_scale(band, options.noise_options);
   Observation& o = b.observed;
   o.image = (painted * out.scale).cast<float>();
